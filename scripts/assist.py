@@ -418,7 +418,7 @@ def main() -> None:
     if args.command == "run" and not _in_venv():
         # honcho lives in .venv: build it with this interpreter, then continue inside it.
         setup_environments()
-        os.execv(venv_bin(VENV, "python"), [venv_bin(VENV, "python"), __file__, *sys.argv[1:]])
+        os.execv(venv_bin(VENV, "python"), [venv_bin(VENV, "python"), __file__, *sys.argv[1:]])  # noqa: S606
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     args.func(args)
 

@@ -77,7 +77,7 @@ def tracker_store_yaml(database_url: str, var_dir: Path) -> str:
 
 
 def write_endpoints(var_dir: Path, ports: Ports, database_url: str) -> Path:
-    """Rasa reads its endpoints from a file; ours is generated so ports and stores follow settings."""
+    """Rasa reads endpoints from a file; ours is generated so ports and stores follow settings."""
     var_dir.mkdir(parents=True, exist_ok=True)
     path = var_dir / "endpoints.yml"
     path.write_text(
