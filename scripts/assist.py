@@ -146,7 +146,8 @@ def ensure_venv(
     if not (venv / "bin" / "python").exists():
         run([python, "-m", "venv", str(venv)])
     pip = [venv_bin(venv, "python"), "-m", "pip", "--disable-pip-version-check"]
-    run(pip + ["install", "-q", "--upgrade", "pip", "wheel", "setuptools<81"])
+    run(pip + ["install", "-q", "--upgrade", "pip"])
+    # No blanket upgrade of setuptools/wheel: Rasa pins them (and packaging) to old releases.
     run(pip + ["install", "-q", *requirement_args])
     stamp_write(f"venv-{venv.name}", key)
 
