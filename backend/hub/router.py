@@ -1,3 +1,188 @@
-from fastapi import APIRouter
+"""Conversation hub endpoints: the web chat page, the widget's API and the gateway's door.
 
-router = APIRouter()
+See docs/architecture.md, "Conversation hub".
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from backend.db import get_db
+from backend.hub import service, sessions
+from backend.hub.rasa_client import RasaClient, close_rasa_client, get_rasa_client
+from backend.settings import REPO_ROOT, Settings, get_settings
+
+
+@asynccontextmanager
+async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await close_rasa_client()
+
+
+router = APIRouter(lifespan=lifespan)
+templates = Jinja2Templates(directory=REPO_ROOT / "backend" / "templates")
+
+_TG_SENDER = re.compile(r"^tg-[A-Za-z0-9_-]{1,64}$")
+
+
+def app_settings(request: Request) -> Settings:
+    return getattr(request.app.state, "settings", None) or get_settings()
+
+
+def rasa_client(settings: Annotated[Settings, Depends(app_settings)]) -> RasaClient:
+    return get_rasa_client(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+
+
+def _error(status: int, code: str, message: str) -> HTTPException:
+    return HTTPException(status_code=status, detail={"code": code, "message": message})
+
+
+def current_session(
+    request: Request, settings: Annotated[Settings, Depends(app_settings)]
+) -> sessions.ChatSession:
+    session = sessions.read_session(request, settings.assist_secret_key)
+    if session is None:
+        raise _error(401, "no_session", "start a chat session first: POST /api/v1/chat/session")
+    return session
+
+
+def _secure_cookie(request: Request, settings: Settings) -> bool:
+    return request.url.scheme == "https" or settings.assist_public_url.startswith("https://")
+
+
+# --- page ---
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
+async def chat_page(request: Request) -> HTMLResponse:
+    language = sessions.language_from_accept_language(request.headers.get("accept-language"))
+    session = sessions.read_session(request, app_settings(request).assist_secret_key)
+    if session is not None and session.language:
+        language = session.language
+    response = templates.TemplateResponse(request, "chat.html", {"language": language or "en"})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# --- widget API ----------------------------------------------------------------------------------
+
+
+class SessionIn(BaseModel):
+    language: Literal["en", "ms"] | None = None
+
+
+class SessionOut(BaseModel):
+    language: str | None
+
+
+class MessageIn(BaseModel):
+    text: str = Field(default="", max_length=100_000)
+
+
+@router.post("/api/v1/chat/session", response_model=SessionOut, tags=["chat"])
+async def start_session(
+    request: Request,
+    response: Response,
+    settings: Annotated[Settings, Depends(app_settings)],
+    body: Annotated[SessionIn | None, Body()] = None,
+) -> dict[str, Any]:
+    existing = sessions.read_session(request, settings.assist_secret_key)
+    language = (
+        (body.language if body else None)
+        or (existing.language if existing else None)
+        or sessions.language_from_accept_language(request.headers.get("accept-language"))
+    )
+    if existing is not None:
+        session = sessions.ChatSession(existing.session_id, language)
+    else:
+        session = sessions.new_session(language)
+    sessions.write_session(
+        response, session, settings.assist_secret_key, _secure_cookie(request, settings)
+    )
+    return {"language": session.language}
+
+
+@router.post("/api/v1/chat/messages", tags=["chat"])
+async def post_message(
+    body: MessageIn,
+    session: Annotated[sessions.ChatSession, Depends(current_session)],
+    settings: Annotated[Settings, Depends(app_settings)],
+    rasa: Annotated[RasaClient, Depends(rasa_client)],
+    db: Annotated[Session, Depends(get_db)],
+) -> dict[str, Any]:
+    return await service.handle_turn(
+        db,
+        rasa,
+        sender_id=session.sender_id,
+        channel="web",
+        text=body.text,
+        language_hint=session.language,
+        max_chars=settings.chat_max_message_chars,
+    )
+
+
+@router.get("/api/v1/chat/history", tags=["chat"])
+async def get_history(
+    session: Annotated[sessions.ChatSession, Depends(current_session)],
+    db: Annotated[Session, Depends(get_db)],
+) -> dict[str, Any]:
+    return {"language": session.language, "messages": service.history(db, session.sender_id)}
+
+
+# --- gateway door ---
+
+
+class GatewayMessageIn(BaseModel):
+    sender_id: str
+    text: str = Field(default="", max_length=100_000)
+    channel: Literal["telegram"] = "telegram"
+    language_hint: str | None = None
+    channel_metadata: dict[str, Any] | None = None
+
+
+def require_service_token(
+    settings: Annotated[Settings, Depends(app_settings)],
+    authorization: Annotated[str | None, Header()] = None,
+) -> None:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not secrets.compare_digest(
+        token.strip().encode(), settings.assist_service_token.encode()
+    ):
+        raise _error(401, "unauthorized", "a valid service token is required")
+
+
+@router.post(
+    "/internal/v1/hub/messages",
+    tags=["internal"],
+    dependencies=[Depends(require_service_token)],
+)
+async def gateway_message(
+    body: GatewayMessageIn,
+    settings: Annotated[Settings, Depends(app_settings)],
+    rasa: Annotated[RasaClient, Depends(rasa_client)],
+    db: Annotated[Session, Depends(get_db)],
+) -> dict[str, Any]:
+    if not _TG_SENDER.match(body.sender_id):
+        raise _error(422, "invalid_sender_id", "a gateway sender id looks like tg-<user id>")
+    hint = body.language_hint or (body.channel_metadata or {}).get("language_hint")
+    hint = (hint or "").lower().split("-")[0] or None
+    return await service.handle_turn(
+        db,
+        rasa,
+        sender_id=body.sender_id,
+        channel=body.channel,
+        text=body.text,
+        language_hint=hint if hint in sessions.LANGUAGES else None,
+        max_chars=settings.chat_max_message_chars,
+    )
