@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from backend.errors import install_error_handlers
 from backend.hub import router as hub_router
+from backend.logging_setup import configure_logging
 from backend.routers import auth, conversations, files, health, pages, portal_applications, rates
-from backend.settings import REPO_ROOT, get_settings
+from backend.settings import REPO_ROOT, Settings, get_settings
+
+log = logging.getLogger(__name__)
 
 
-def create_app() -> FastAPI:
-    settings = get_settings()
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; tests pass their own settings (temp database, outbox, documents)."""
+    settings = settings or get_settings()
+    configure_logging(settings.assist_log_level)
+    for name in settings.insecure_defaults():
+        log.warning(
+            "%s is not set: using the development fallback; never run like this in production "
+            "(the run script writes real secrets to var/secrets.env)",
+            name,
+        )
     app = FastAPI(title="ASSIST Assistant backend", version="1", docs_url="/docs")
     app.state.settings = settings
+    install_error_handlers(app)
     for module in (health, rates, auth, conversations, portal_applications, files, pages):
         app.include_router(module.router)
     app.include_router(hub_router.router)

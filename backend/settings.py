@@ -11,6 +11,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 REPO_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = REPO_ROOT / "var"
 
+# Clearly-named development fallbacks: the app logs a warning whenever one is in use; the run
+# script generates real values into var/secrets.env.
+DEV_SECRET_KEY = "dev-only-insecure-secret-change-me"  # noqa: S105
+DEV_SERVICE_TOKEN = "dev-only-insecure-service-token"  # noqa: S105
+
 
 class Settings(BaseSettings):
     """One object for every knob; the defaults are the embedded, no-server set-up."""
@@ -18,8 +23,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
 
     database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'assist.db'}")
-    assist_secret_key: str = "dev-only-insecure-secret-change-me"
-    assist_service_token: str = "dev-only-insecure-service-token"
+    assist_secret_key: str = DEV_SECRET_KEY
+    assist_service_token: str = DEV_SERVICE_TOKEN
     assist_public_url: str = "http://127.0.0.1:8000"
     assist_host: str = "127.0.0.1"
     assist_port: int = 8000
@@ -42,6 +47,15 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def insecure_defaults(self) -> list[str]:
+        """Names of secrets still set to the development fallbacks (or empty)."""
+        names = []
+        if self.assist_secret_key in ("", DEV_SECRET_KEY):
+            names.append("ASSIST_SECRET_KEY")
+        if self.assist_service_token in ("", DEV_SERVICE_TOKEN):
+            names.append("ASSIST_SERVICE_TOKEN")
+        return names
 
 
 @lru_cache
