@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from backend.db import get_db
 from backend.hub import service, sessions
 from backend.hub.rasa_client import RasaClient, close_rasa_client, get_rasa_client
+from backend.hub.widget_strings import WIDGET_STRINGS
 from backend.settings import REPO_ROOT, Settings, get_settings
 
 
@@ -70,7 +71,13 @@ async def chat_page(request: Request) -> HTMLResponse:
     session = sessions.read_session(request, app_settings(request).assist_secret_key)
     if session is not None and session.language:
         language = session.language
-    response = templates.TemplateResponse(request, "chat.html", {"language": language or "en"})
+    language = language or "en"
+    config = {"language": language, "strings": WIDGET_STRINGS}
+    response = templates.TemplateResponse(
+        request,
+        "chat.html",
+        {"language": language, "strings": WIDGET_STRINGS[language], "config": config},
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 

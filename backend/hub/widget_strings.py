@@ -1,0 +1,56 @@
+"""What the web chat page itself says (the bot's own words come from Rasa's domain.yml)."""
+
+from __future__ import annotations
+
+WIDGET_STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "skip": "Skip to the chat",
+        "tagline": "Help with PERKESO's ASSIST portal",
+        "heading": "Chat with ASSIST Assistant",
+        "noscript": "This chat needs JavaScript. You can also reach us on Telegram.",
+        "placeholder": "Type your message…",
+        "intro": (
+            "Hello! I'm ASSIST Assistant. I can help you apply for a portal ID, register "
+            "employers and employees, submit SOCSO and EIS contributions and pay them. "
+            "How can I help?"
+        ),
+        "offline": (
+            "I can't reach ASSIST Assistant right now. Please check your connection; "
+            "nothing you typed is lost — try again in a moment."
+        ),
+        "offline_status": "Connection problem — trying again when you send a message.",
+        "back_online": "Connected again.",
+        "retry": "Try again",
+        "download": "Download",
+        "opens_new_tab": "(opens in a new tab)",
+        "bot_said": "ASSIST Assistant says:",
+        "switch_text": "Switch to English",
+        "submit": "Send",
+        "input_label": "Your message",
+    },
+    "ms": {
+        "skip": "Langkau ke sembang",
+        "tagline": "Bantuan untuk portal ASSIST PERKESO",
+        "heading": "Sembang dengan ASSIST Assistant",
+        "noscript": "Sembang ini memerlukan JavaScript. Anda juga boleh hubungi kami di Telegram.",
+        "placeholder": "Taip mesej anda…",
+        "intro": (
+            "Helo! Saya ASSIST Assistant. Saya boleh bantu anda memohon ID portal, mendaftar "
+            "majikan dan pekerja, menghantar caruman PERKESO dan SIP serta membayarnya. "
+            "Apa yang boleh saya bantu?"
+        ),
+        "offline": (
+            "Saya tidak dapat menghubungi ASSIST Assistant sekarang. Sila semak sambungan anda; "
+            "tiada apa yang anda taip hilang — cuba sebentar lagi."
+        ),
+        "offline_status": "Masalah sambungan — akan cuba semula apabila anda menghantar mesej.",
+        "back_online": "Sambungan pulih.",
+        "retry": "Cuba lagi",
+        "download": "Muat turun",
+        "opens_new_tab": "(dibuka dalam tab baharu)",
+        "bot_said": "ASSIST Assistant berkata:",
+        "switch_text": "Tukar ke Bahasa Melayu",
+        "submit": "Hantar",
+        "input_label": "Mesej anda",
+    },
+}

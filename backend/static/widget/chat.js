@@ -1,0 +1,379 @@
+// ASSIST Assistant web chat: a deep-chat element wired to the conversation hub.
+//
+// The hub owns the conversation (session cookie, sender id, transcript); this file only renders
+// what /api/v1/chat/messages answers and sends what the user types or taps. Nothing is loaded from
+// a CDN: deep-chat is vendored by scripts/build_widget.py.
+
+const config = JSON.parse(document.getElementById('assist-config').textContent);
+const STRINGS = config.strings;
+let language = config.language === 'ms' ? 'ms' : 'en';
+const t = (key) => (STRINGS[language] && STRINGS[language][key]) || STRINGS.en[key] || key;
+
+const statusEl = document.getElementById('chat-status');
+const announcer = document.getElementById('chat-announcer');
+const mount = document.getElementById('chat-mount');
+
+// --- the hub's API ------------------------------------------------------------------------------
+
+class HubError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+async function call(method, path, body) {
+  const init = { method, credentials: 'same-origin', headers: { Accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  if (!response.ok) throw new HubError(response.status, `${method} ${path}: ${response.status}`);
+  return response.json();
+}
+
+const hub = {
+  session: (lang) => call('POST', '/api/v1/chat/session', lang ? { language: lang } : {}),
+  history: () => call('GET', '/api/v1/chat/history'),
+  async send(text) {
+    try {
+      return await call('POST', '/api/v1/chat/messages', { text });
+    } catch (error) {
+      if (error instanceof HubError && error.status === 401) {
+        await hub.session(language); // cookie gone or expired: a new session, then once more
+        return call('POST', '/api/v1/chat/messages', { text });
+      }
+      throw error;
+    }
+  },
+};
+
+// --- rendering hub messages as deep-chat messages -----------------------------------------------
+
+const escapeHtml = (value) =>
+  String(value).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Arial, sans-serif';
+const LINK_STYLE =
+  'color:#0b3d91;font-weight:600;text-decoration:underline;text-underline-offset:2px;';
+
+function extrasHtml(message) {
+  const parts = [];
+  if (message.buttons && message.buttons.length) {
+    const buttons = message.buttons
+      .map(
+        (b) =>
+          `<button type="button" class="deep-chat-button assist-choice" data-payload="${escapeHtml(b.payload)}">${escapeHtml(b.title)}</button>`,
+      )
+      .join('');
+    parts.push(`<div class="assist-choices" role="group" aria-label="${escapeHtml(t('bot_said'))}">${buttons}</div>`);
+  }
+  if (message.link) {
+    parts.push(
+      `<p style="margin:4px 0"><a href="${escapeHtml(message.link.url)}" target="_blank" rel="noopener noreferrer" style="${LINK_STYLE}">${escapeHtml(message.link.title || message.link.url)}</a> <span style="font-size:0.85em">${escapeHtml(t('opens_new_tab'))}</span></p>`,
+    );
+  }
+  if (message.document) {
+    const name = message.document.filename || 'document';
+    parts.push(
+      `<p style="margin:4px 0"><a href="${escapeHtml(message.document.url)}" download="${escapeHtml(name)}" class="assist-download" style="${LINK_STYLE}">⬇ ${escapeHtml(t('download'))}: ${escapeHtml(name)}</a></p>`,
+    );
+  }
+  return parts.join('');
+}
+
+// One hub message may become two deep-chat bubbles: its text (markdown, HTML off) and an HTML
+// bubble holding buttons, a link or a download, which we build with every value escaped.
+// Masked identifiers (900101-**-***8, A******78) must not turn into markdown emphasis.
+const protectMasks = (text) => text.replace(/(?<=[\d-])\*+|\*+(?=\d)/g, (stars) => stars.replace(/\*/g, '\\*'));
+
+// The user's own words are shown as typed: escaped HTML, never markdown.
+const userHtml = (text) => `<span style="white-space:pre-wrap">${escapeHtml(text)}</span>`;
+
+function toChatMessages(message, role = 'ai') {
+  const out = [];
+  if (message.text) out.push(role === 'user' ? { role, html: userHtml(message.text) } : { role, text: protectMasks(message.text) });
+  const html = role === 'ai' ? extrasHtml(message) : '';
+  if (html) out.push({ role, html });
+  return out;
+}
+
+function announce(messages) {
+  const said = messages
+    .map((m) => [m.text, m.link && m.link.title, m.document && `${t('download')}: ${m.document.filename}`, ...(m.buttons || []).map((b) => b.title)].filter(Boolean).join('. '))
+    .filter(Boolean)
+    .join(' ');
+  if (!said) return;
+  const line = document.createElement('p');
+  line.textContent = `${t('bot_said')} ${said}`;
+  announcer.replaceChildren(line);
+}
+
+function showStatus(text) {
+  if (text) {
+    statusEl.textContent = text;
+    statusEl.hidden = false;
+  } else {
+    statusEl.hidden = true;
+    statusEl.textContent = '';
+  }
+}
+
+let offline = false;
+function setOffline(value) {
+  if (value === offline) return;
+  offline = value;
+  showStatus(value ? t('offline_status') : '');
+  if (!value) {
+    const line = document.createElement('p');
+    line.textContent = t('back_online');
+    announcer.replaceChildren(line);
+  }
+}
+
+// --- buttons: show the title, send the payload --------------------------------------------------
+
+let chat;
+let pending = null; // {title, payload} of the button just pressed
+
+function disableOldChoices() {
+  const root = chat && chat.shadowRoot;
+  if (!root) return;
+  root.querySelectorAll('.assist-choice').forEach((button) => {
+    button.disabled = true;
+    button.setAttribute('aria-disabled', 'true');
+    button.setAttribute('style', `${button.getAttribute('style') || ''};${DISABLED_STYLE}`);
+  });
+}
+
+function sendAsUser(title, payload) {
+  pending = payload ? { title, payload } : null;
+  chat.submitUserMessage({ text: title });
+}
+
+function onChoice(event) {
+  const button = event.target && event.target.closest ? event.target.closest('.assist-choice') : event.target;
+  if (!button || button.disabled) return;
+  sendAsUser(button.textContent, button.getAttribute('data-payload'));
+}
+
+function onRetry(event) {
+  const button = event.target && event.target.closest ? event.target.closest('.assist-retry') : event.target;
+  if (!button || button.disabled) return;
+  button.disabled = true;
+  sendAsUser(button.getAttribute('data-text'), null);
+}
+
+const DISABLED_STYLE = 'opacity:0.55;cursor:not-allowed;background-color:#ffffff;color:#0b3d91';
+
+const choiceStyles = {
+  default: {
+    backgroundColor: '#ffffff',
+    color: '#0b3d91',
+    border: '2px solid #0b3d91',
+    borderRadius: '18px',
+    padding: '6px 14px',
+    margin: '4px 6px 4px 0',
+    fontSize: '15px',
+    fontWeight: '600',
+    cursor: 'pointer',
+    minHeight: '36px',
+  },
+  hover: { backgroundColor: '#0b3d91', color: '#ffffff' },
+  click: { backgroundColor: '#072a66', color: '#ffffff' },
+};
+
+// --- the handler deep-chat calls for every user message -----------------------------------------
+
+async function handler(body, signals) {
+  const typed = (body && body.messages && body.messages[0] && body.messages[0].text) || '';
+  let text = typed;
+  if (pending && pending.title === typed) text = pending.payload;
+  pending = null;
+  disableOldChoices();
+  try {
+    const reply = await hub.send(text);
+    setOffline(false);
+    const messages = reply.messages || [];
+    const out = messages.flatMap((m) => toChatMessages(m));
+    await signals.onResponse(out.length ? out : [{ text: '…' }]);
+    announce(messages);
+  } catch (error) {
+    setOffline(true);
+    const html =
+      `<p style="margin:0 0 6px">${escapeHtml(t('offline'))}</p>` +
+      `<button type="button" class="deep-chat-button assist-retry" data-text="${escapeHtml(typed)}">${escapeHtml(t('retry'))}</button>`;
+    await signals.onResponse({ html });
+    announce([{ text: t('offline') }]);
+  }
+}
+
+// --- building the element ---------------------------------------------------------------------
+
+function historyToChat(items) {
+  const out = [];
+  let offered = new Map(); // payload → title of the buttons in the bot's latest reply
+  for (const item of items) {
+    if (item.role === 'user') {
+      if (item.text) out.push(...toChatMessages({ text: offered.get(item.text) || item.text }, 'user'));
+      offered = new Map();
+    } else {
+      (item.buttons || []).forEach((b) => offered.set(b.payload, b.title));
+      out.push(...toChatMessages(item, 'ai'));
+    }
+  }
+  // Only the last bot reply's buttons are live; older ones are shown but cannot be pressed.
+  let lastUser = -1;
+  out.forEach((m, i) => {
+    if (m.role === 'user') lastUser = i;
+  });
+  return out.map((m, i) =>
+    i < lastUser && m.html ? { ...m, html: m.html.replaceAll('<button type="button" class="deep-chat-button assist-choice"', `<button type="button" disabled aria-disabled="true" style="${DISABLED_STYLE}" class="deep-chat-button assist-choice"`) } : m,
+  );
+}
+
+function applyLanguage() {
+  document.documentElement.lang = language;
+  document.querySelectorAll('[data-i18n]').forEach((el) => {
+    el.textContent = t(el.getAttribute('data-i18n'));
+  });
+  document.querySelectorAll('.lang-switch button').forEach((button) => {
+    button.setAttribute('aria-pressed', String(button.dataset.language === language));
+  });
+  if (chat) {
+    chat.setPlaceholderText(t('placeholder'));
+    labelControls();
+  }
+}
+
+// deep-chat's input is a contenteditable div and its send button a div: give them names and roles.
+function labelControls() {
+  const root = chat && chat.shadowRoot;
+  if (!root) return;
+  const input = root.getElementById('text-input');
+  if (input) {
+    input.setAttribute('role', 'textbox');
+    input.setAttribute('aria-multiline', 'true');
+    input.setAttribute('aria-label', t('input_label'));
+  }
+  const submit = root.querySelector('.input-button-container .submit-button, #submit-button, .submit-button');
+  const button = submit && (submit.closest('.input-button') || submit);
+  if (button) {
+    button.setAttribute('role', 'button');
+    button.setAttribute('aria-label', t('submit'));
+    if (!button.hasAttribute('tabindex')) button.setAttribute('tabindex', '0');
+    if (!button.dataset.assistKeys) {
+      button.dataset.assistKeys = '1';
+      button.addEventListener('keydown', (event) => {
+        if (event.key === 'Enter' || event.key === ' ') {
+          event.preventDefault();
+          button.click();
+        }
+      });
+    }
+  }
+  const messages = root.getElementById('messages');
+  if (messages) {
+    messages.setAttribute('role', 'log');
+    messages.setAttribute('aria-label', t('heading'));
+  }
+}
+
+function createChat(history) {
+  chat = document.createElement('deep-chat');
+  chat.id = 'assist-chat';
+  chat.setAttribute('aria-label', t('heading'));
+  chat.style.width = '100%';
+  chat.style.height = '100%';
+  // deep-chat fetches the Inter font from Google unless the element names its own font family.
+  chat.style.fontFamily = FONT;
+  chat.connect = { handler };
+  chat.history = history;
+  if (!history.length) chat.introMessage = { text: t('intro') };
+  chat.textInput = {
+    placeholder: { text: t('placeholder') },
+    characterLimit: 2000,
+    styles: {
+      container: { border: '2px solid #5a6472', borderRadius: '10px', backgroundColor: '#ffffff', width: '100%', boxShadow: 'none' },
+      focus: { border: '2px solid #0b3d91', outline: '3px solid #ffbf47' },
+      text: { color: '#1a1a1a', fontSize: '16px', padding: '10px 12px' },
+    },
+  };
+  chat.chatStyle = {
+    width: '100%',
+    height: '100%',
+    border: 'none',
+    backgroundColor: '#ffffff',
+    fontFamily: FONT,
+    fontSize: '16px',
+  };
+  chat.messageStyles = {
+    default: {
+      shared: { bubble: { maxWidth: '85%', fontSize: '16px', lineHeight: '1.45' } },
+      ai: { bubble: { backgroundColor: '#eef1f5', color: '#1a1a1a' } },
+      user: { bubble: { backgroundColor: '#0b3d91', color: '#ffffff' } },
+    },
+    html: {
+      shared: { bubble: { maxWidth: '85%', fontSize: '16px', lineHeight: '1.45' } },
+      ai: { bubble: { backgroundColor: '#eef1f5', color: '#1a1a1a' } },
+      user: { bubble: { backgroundColor: '#0b3d91', color: '#ffffff' } },
+    },
+  };
+  const sendButton = (background, svgFilter) => ({
+    container: {
+      default: { backgroundColor: background, borderRadius: '8px', width: '36px', height: '36px', padding: '4px' },
+      hover: { backgroundColor: background === '#0b3d91' ? '#072a66' : background },
+    },
+    svg: { styles: { default: { filter: svgFilter, width: '22px', height: '22px', paddingTop: '3px' } } },
+  });
+  chat.submitButtonStyles = {
+    submit: sendButton('#0b3d91', 'brightness(0) invert(1)'),
+    disabled: sendButton('#e3e7ed', 'brightness(0) opacity(0.6)'),
+    loading: sendButton('#e3e7ed', 'none'),
+  };
+  chat.htmlClassUtilities = {
+    'assist-choice': { events: { click: onChoice }, styles: choiceStyles },
+    'assist-retry': { events: { click: onRetry }, styles: choiceStyles },
+  };
+  chat.onComponentRender = () => {
+    labelControls();
+  };
+  mount.replaceChildren(chat);
+}
+
+async function start() {
+  let history = [];
+  try {
+    const session = await hub.session();
+    if (session && (session.language === 'en' || session.language === 'ms')) language = session.language;
+    const past = await hub.history();
+    history = historyToChat(past.messages || []);
+  } catch (error) {
+    setOffline(true);
+  }
+  applyLanguage();
+  await customElements.whenDefined('deep-chat');
+  createChat(history);
+  applyLanguage();
+}
+
+// --- language switch ------------------------------------------------------------------------------
+
+document.querySelectorAll('.lang-switch button').forEach((button) => {
+  button.addEventListener('click', async () => {
+    const chosen = button.dataset.language;
+    if (chosen !== 'en' && chosen !== 'ms') return;
+    const changed = chosen !== language;
+    language = chosen;
+    applyLanguage();
+    try {
+      await hub.session(language);
+    } catch (error) {
+      setOffline(true);
+    }
+    if (changed && chat) sendAsUser(t('switch_text'), null);
+  });
+});
+
+start();
