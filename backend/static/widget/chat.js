@@ -257,8 +257,8 @@ function labelControls() {
     input.setAttribute('aria-multiline', 'true');
     input.setAttribute('aria-label', t('input_label'));
   }
-  const submit = root.querySelector('.input-button-container .submit-button, #submit-button, .submit-button');
-  const button = submit && (submit.closest('.input-button') || submit);
+  const buttons = root.querySelectorAll('#input .input-button');
+  const button = buttons.length ? buttons[buttons.length - 1] : null; // the send button is the only one
   if (button) {
     button.setAttribute('role', 'button');
     button.setAttribute('aria-label', t('submit'));
