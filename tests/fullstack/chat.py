@@ -23,9 +23,16 @@ class ChatError(AssertionError):
     pass
 
 
-def new_client(base_url: str, language: str | None = None, **kw: Any) -> httpx.Client:
+class ChatClient(httpx.Client):
+    """An httpx client that may be used in ``with`` after its first request."""
+
+    def __enter__(self) -> ChatClient:
+        return self
+
+
+def new_client(base_url: str, language: str | None = None, **kw: Any) -> ChatClient:
     """A client holding its own ``assist_chat`` cookie (one browser, one conversation)."""
-    client = httpx.Client(base_url=base_url, timeout=TURN_TIMEOUT, **kw)
+    client = ChatClient(base_url=base_url, timeout=TURN_TIMEOUT, **kw)
     body = {"language": language} if language else {}
     response = client.post("/api/v1/chat/session", json=body)
     if response.status_code != 200 or "assist_chat" not in client.cookies:

@@ -355,6 +355,7 @@ _running: dict[str, Stack] = {}
 def acquire(kind: str, var_dir_factory, server_url: str | None = None) -> Stack:  # type: ignore[no-untyped-def]
     """The running stack for ``kind``; starts it (stopping any other kind first) when needed.
 
+    ``ASSIST_TEST_MODEL`` names another model file than ``models/assist.tar.gz``.
     Only one stack runs at a time, so a 2-CPU machine is not asked to run two Rasa servers.
     ``var_dir_factory`` is called with a name and returns a fresh directory.
     """
@@ -363,7 +364,10 @@ def acquire(kind: str, var_dir_factory, server_url: str | None = None) -> Stack:
         return stack
     for other in list(_running):
         _running.pop(other).stop()
-    stack = start_stack(kind, var_dir_factory(f"stack-{kind}"), server_url=server_url)
+    model = Path(os.environ.get("ASSIST_TEST_MODEL") or MODEL_PATH)
+    stack = start_stack(
+        kind, var_dir_factory(f"stack-{kind}"), server_url=server_url, model_path=model
+    )
     _running[kind] = stack
     return stack
 
