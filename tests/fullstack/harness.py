@@ -159,6 +159,11 @@ class Stack:
         return f"http://127.0.0.1:{self.ports.actions}"
 
     @property
+    def tracker_database_url(self) -> str:
+        """Where Rasa's SQL tracker store keeps events (SQLAlchemy URL)."""
+        return self.tracker_url or f"sqlite:///{self.var_dir / 'rasa_tracker.db'}"
+
+    @property
     def outbox_dir(self) -> Path:
         return Path(self.env["OUTBOX_DIR"])
 
