@@ -11,6 +11,7 @@ import email
 import email.policy
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,59 @@ def button_payload(messages: list[dict[str, Any]], contains: str | list[str]) ->
             if needle.lower() in b.get("title", "").lower():
                 return b["payload"]
     raise ChatError(f"no button matching {wanted!r} among {offered!r}")
+
+
+# What the bot is asking for, recognised from its last question (both languages). Order matters:
+# "jawatan anda di syarikat" is the role, "nama syarikat" the company, and only then "nama".
+_FIELD_CUES: list[tuple[str, tuple[str, ...]]] = [
+    ("mykad", ("mykad", "identity card", "ic number", "kad pengenalan", "no. ic", "nombor ic")),
+    ("email", ("email", "e-mail", "e-mel", "emel")),
+    ("mobile", ("mobile", "phone", "telefon", "handphone")),
+    ("role", ("role", "position", "designation", "jawatan", "peranan")),
+    ("company", ("company", "syarikat", "employer", "majikan", "organisation")),
+    ("name", ("name", "nama")),
+]
+
+
+def asked_field(messages: list[dict]) -> str | None:
+    """The form field the bot's last message asks for, or None."""
+    texts = [m["text"] for m in messages if m.get("text")]
+    if not texts:
+        return None
+    question = texts[-1].lower()
+    for field_name, cues in _FIELD_CUES:
+        if any(cue in question for cue in cues):
+            return field_name
+    return None
+
+
+def has_payload(messages: list[dict[str, Any]], fragment: str) -> bool:
+    return any(fragment in b.get("payload", "") for b in buttons(messages))
+
+
+def drive_portal_form(
+    replies: list[dict[str, Any]],
+    answers: dict[str, str],
+    reply: Callable[[str], list[dict[str, Any]]],
+) -> list[dict[str, Any]]:
+    """Answer whatever the portal ID form asks (from ``replies`` on) until its summary.
+
+    ``answers`` maps the fields of ``_FIELD_CUES`` to what to type; ``reply(text)`` sends one
+    message and returns the bot's messages. Returns the summary (the reply offering ``/affirm``);
+    raises ChatError on an unexpected or repeated question.
+    """
+    given: set[str] = set()
+    for _ in range(len(answers) + 2):
+        if has_payload(replies, "/affirm"):
+            return replies
+        field_name = asked_field(replies)
+        if field_name not in answers:
+            raise ChatError(f"unexpected question: {all_text(replies)!r}")
+        if field_name in given:
+            raise ChatError(f"asked for {field_name} twice: {all_text(replies)!r}")
+        given.add(field_name)
+        replies = reply(answers[field_name])
+    raise ChatError("no summary with a confirm button")
 
 
 def documents(messages: list[dict[str, Any]]) -> list[dict[str, str]]:

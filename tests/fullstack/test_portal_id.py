@@ -20,8 +20,10 @@ from sqlalchemy import text
 from tests.fullstack.chat import (
     ChatError,
     all_text,
+    asked_field,
     button_payload,
     documents,
+    drive_portal_form,
     email_text,
     emails_to,
     new_client,
@@ -42,6 +44,16 @@ class Applicant:
     mobile: str
     company: str
     role: str
+
+    def answers(self) -> dict[str, str]:
+        return {
+            "name": self.name,
+            "mykad": self.mykad,
+            "email": self.email,
+            "mobile": self.mobile,
+            "company": self.company,
+            "role": self.role,
+        }
 
     @property
     def mykad_digits(self) -> str:
@@ -69,30 +81,6 @@ def make_applicant(language: str) -> Applicant:
         company="Syarikat Maju Jaya Sdn Bhd",
         role="Director",
     )
-
-
-# What the bot is asking for, recognised from its last question (both languages). Order matters:
-# "jawatan anda di syarikat" is the role, "nama syarikat" the company, and only then "nama".
-_FIELD_CUES: list[tuple[str, tuple[str, ...]]] = [
-    ("mykad", ("mykad", "identity card", "ic number", "kad pengenalan", "no. ic", "nombor ic")),
-    ("email", ("email", "e-mail", "e-mel", "emel")),
-    ("mobile", ("mobile", "phone", "telefon", "handphone")),
-    ("role", ("role", "position", "designation", "jawatan", "peranan")),
-    ("company", ("company", "syarikat", "employer", "majikan", "organisation")),
-    ("name", ("name", "nama")),
-]
-
-
-def asked_field(messages: list[dict]) -> str | None:
-    """The form field the bot's last message asks for, or None."""
-    texts = [m["text"] for m in messages if m.get("text")]
-    if not texts:
-        return None
-    question = texts[-1].lower()
-    for field_name, cues in _FIELD_CUES:
-        if any(cue in question for cue in cues):
-            return field_name
-    return None
 
 
 class Transcript(list):
@@ -219,30 +207,17 @@ def apply_and_check(stack, db, language: str, opener: str, session_language: str
     from argon2 import PasswordHasher
 
     assert PasswordHasher().verify(account["temp_password_hash"], password)
-    assert password not in final_text, "the temporary password must not be shown in the chat"
+    assert password not in all_text(final), "the temporary password must not be shown in the chat"
     return applicant
 
 
 def _continue_form(client, applicant, first_replies, transcript) -> list[dict]:
-    answers = {
-        "name": applicant.name,
-        "mykad": applicant.mykad,
-        "email": applicant.email,
-        "mobile": applicant.mobile,
-        "company": applicant.company,
-        "role": applicant.role,
-    }
-    given: set[str] = set()
-    replies = first_replies
-    for _ in range(len(answers) + 2):
-        if any("/affirm" in b["payload"] for m in replies for b in m.get("buttons") or []):
-            return replies
-        field_name = asked_field(replies)
-        assert field_name in answers, f"unexpected question:\n{transcript}"
-        assert field_name not in given, f"asked for {field_name} twice:\n{transcript}"
-        given.add(field_name)
-        replies = say(client, transcript, answers[field_name])
-    raise AssertionError(f"no summary with a confirm button:\n{transcript}")
+    try:
+        return drive_portal_form(
+            first_replies, applicant.answers(), lambda message: say(client, transcript, message)
+        )
+    except ChatError as exc:
+        raise AssertionError(f"{exc}\n{transcript}") from None
 
 
 def test_apply_for_portal_id_in_english(stack, db):
