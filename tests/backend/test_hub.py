@@ -377,3 +377,45 @@ def test_accept_language_parsing() -> None:
     assert parse("en-GB,en;q=0.9") == "en"
     assert parse("zh-CN, ms;q=0.5, en;q=0.7") == "en"
     assert parse("fr") is None and parse(None) is None
+
+
+def test_empty_rasa_reply_means_action_server_down(
+    client: TestClient, fake_rasa: FakeRasa, db_url: str
+) -> None:
+    start(client)
+    fake_rasa.replies.append([])
+    reply = send(client, "hello")
+    assert reply["error"] == "unavailable"
+    assert [r.direction for r in stored(db_url, sender_of(client))] == ["in", "out"]
+
+
+async def test_turns_of_one_sender_do_not_interleave(app, fake_rasa: FakeRasa) -> None:
+    """A double click: the second press of an offered payload meets the new reply's buttons."""
+    import asyncio
+
+    gate = asyncio.Event()
+    real_handler = fake_rasa.handler
+
+    async def slow_handler(request: httpx.Request) -> httpx.Response:
+        if b"/affirm" in request.content:
+            await gate.wait()
+        return real_handler(request)
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as ac:
+        assert (await ac.post("/api/v1/chat/session", json={})).status_code == 200
+        fake_rasa.replies.append(
+            [{"text": "Sure?", "buttons": [{"title": "Yes", "payload": "/affirm"}]}]
+        )
+        await ac.post("/api/v1/chat/messages", json={"text": "apply"})
+        rasa_client.use_transport(httpx.MockTransport(slow_handler))
+        first = asyncio.create_task(ac.post("/api/v1/chat/messages", json={"text": "/affirm"}))
+        second = asyncio.create_task(ac.post("/api/v1/chat/messages", json={"text": "/affirm"}))
+        await asyncio.sleep(0.2)
+        gate.set()
+        replies = sorted(
+            [(await first).json(), (await second).json()], key=lambda r: "refused" in r
+        )
+    assert "refused" not in replies[0]
+    assert replies[1]["refused"] == "command_not_offered"
+    assert [c["message"] for c in fake_rasa.calls].count("/affirm") == 1
