@@ -1,0 +1,155 @@
+"""HTTP client for the backend's service API (see docs/architecture.md).
+
+The action server never touches the database: every state change goes through these calls.
+Tests inject an ``httpx.MockTransport`` with :func:`configure`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = 10.0
+
+
+class BackendUnavailable(Exception):
+    """The backend could not be reached or failed (connection error, timeout, 5xx, bad auth)."""
+
+
+@dataclass
+class BackendError(Exception):
+    """The backend answered with a 4xx and a machine ``code`` (``{"detail": {"code": ...}}``)."""
+
+    status: int
+    code: str
+    message: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:  # pragma: no cover - debugging aid
+        return f"{self.status} {self.code}: {self.message}"
+
+
+class BackendClient:
+    def __init__(
+        self,
+        base_url: str | None = None,
+        token: str | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        self.base_url = (
+            base_url or os.environ.get("ASSIST_BACKEND_URL") or "http://127.0.0.1:8000"
+        ).rstrip("/")
+        self.token = token if token is not None else os.environ.get("ASSIST_SERVICE_TOKEN", "")
+        self.transport = transport
+        self.timeout = timeout
+
+    def _client(self) -> httpx.AsyncClient:
+        headers = {"Accept": "application/json"}
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        return httpx.AsyncClient(
+            base_url=self.base_url,
+            headers=headers,
+            timeout=self.timeout,
+            transport=self.transport,
+        )
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        try:
+            async with self._client() as client:
+                response = await client.request(method, path, json=json, params=params)
+        except httpx.HTTPError as exc:
+            logger.warning("backend %s %s unreachable: %s", method, path, type(exc).__name__)
+            raise BackendUnavailable(str(exc)) from exc
+        if response.status_code >= 500 or response.status_code in (401, 403):
+            logger.warning("backend %s %s answered %s", method, path, response.status_code)
+            raise BackendUnavailable(f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            raise _error_from(response)
+        if response.status_code == 204 or not response.content:
+            return {}
+        try:
+            body = response.json()
+        except ValueError as exc:
+            raise BackendUnavailable("backend answered with something that is not JSON") from exc
+        return body if isinstance(body, dict) else {"data": body}
+
+    # -- portal ID (QRG 1) ------------------------------------------------------------------
+    async def create_portal_application(self, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self.request("POST", "/api/v1/portal-applications", json=payload)
+
+    # -- login ------------------------------------------------------------------------------
+    async def request_otp(self, sender_id: str, email: str, language: str) -> dict[str, Any]:
+        return await self.request(
+            "POST",
+            "/api/v1/auth/otp",
+            json={"sender_id": sender_id, "email": email, "language": language},
+        )
+
+    async def verify_otp(self, sender_id: str, email: str, code: str) -> dict[str, Any]:
+        return await self.request(
+            "POST",
+            "/api/v1/auth/otp/verify",
+            json={"sender_id": sender_id, "email": email, "code": code},
+        )
+
+    async def accept_terms(self, sender_id: str) -> dict[str, Any]:
+        return await self.request("POST", "/api/v1/auth/terms", json={"sender_id": sender_id})
+
+    # -- rates (public) ---------------------------------------------------------------------
+    async def rate_quote(self, wage: str, month: str, category: int = 1) -> dict[str, Any]:
+        return await self.request(
+            "GET",
+            "/api/v1/rates/quote",
+            params={"wage": wage, "month": month, "category": category},
+        )
+
+
+def _error_from(response: httpx.Response) -> BackendError:
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    detail = body.get("detail") if isinstance(body, dict) else None
+    if isinstance(detail, dict):
+        data = {k: v for k, v in detail.items() if k not in ("code", "message")}
+        # Some endpoints put extra fields (tries_left, retry_after_seconds) beside detail.
+        data.update({k: v for k, v in body.items() if k != "detail"})
+        code = str(detail.get("code", "error"))
+        return BackendError(response.status_code, code, str(detail.get("message", "")), data)
+    if isinstance(detail, list):  # FastAPI's own validation errors
+        return BackendError(response.status_code, "validation_error", str(detail), {})
+    return BackendError(response.status_code, "error", str(detail or ""), {})
+
+
+_transport: httpx.AsyncBaseTransport | None = None
+_base_url: str | None = None
+_token: str | None = None
+
+
+def configure(
+    transport: httpx.AsyncBaseTransport | None = None,
+    base_url: str | None = None,
+    token: str | None = None,
+) -> None:
+    """Point every later :func:`backend` call at a transport (tests) or another URL."""
+    global _transport, _base_url, _token
+    _transport, _base_url, _token = transport, base_url, token
+
+
+def backend() -> BackendClient:
+    return BackendClient(base_url=_base_url, token=_token, transport=_transport)

@@ -1,0 +1,161 @@
+"""Actions every flow shares: language, cancel, session start."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker, ValidationAction
+from rasa_sdk.events import ActionExecuted, ActiveLoop, EventType, SessionStarted, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from bot.actions.forms_meta import (
+    FORM_SLOTS,
+    FREE_TEXT_SLOTS,
+    INTERRUPTING_INTENTS,
+    PORTAL_ID_FIELDS,
+    PORTAL_ID_SLOTS,
+)
+from bot.actions.language import LANGUAGES, current_language, detect, normalise_language
+
+logger = logging.getLogger(__name__)
+
+
+def latest_metadata(tracker: Tracker) -> dict[str, Any]:
+    metadata = tracker.latest_message.get("metadata") if tracker.latest_message else None
+    if isinstance(metadata, dict) and metadata:
+        return metadata
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            found = event.get("metadata")
+            return found if isinstance(found, dict) else {}
+    return {}
+
+
+def latest_intent(tracker: Tracker) -> str | None:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+class ActionValidateSlotMappings(ValidationAction):
+    """Runs after every user message: keeps the ``language`` slot right."""
+
+    def name(self) -> str:
+        return "action_validate_slot_mappings"
+
+    async def extract_language(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        current = tracker.get_slot("language")
+        intent = latest_intent(tracker)
+        if intent == "change_language":
+            return {}  # action_change_language decides
+        text = tracker.latest_message.get("text") or ""
+        if current not in LANGUAGES:
+            hint = latest_metadata(tracker).get("language_hint")
+            if hint in LANGUAGES:
+                return {"language": hint}
+            return {"language": detect(text, None) or "en"}
+        requested = tracker.get_slot("requested_slot")
+        if (
+            tracker.active_loop_name
+            and requested in FREE_TEXT_SLOTS
+            and intent not in INTERRUPTING_INTENTS
+        ):
+            return {}  # an answer such as a company name says nothing about the language
+        detected = detect(text, current)
+        if detected and detected != current:
+            return {"language": detected}
+        return {}
+
+
+class ActionChangeLanguage(Action):
+    """'Bahasa Melayu please', 'tukar ke English', or 'switch language' (toggles)."""
+
+    def name(self) -> str:
+        return "action_change_language"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        target = None
+        for entity in tracker.latest_message.get("entities") or []:
+            if entity.get("entity") == "target_language":
+                target = normalise_language(entity.get("value"))
+                if target:
+                    break
+        if target is None:
+            target = normalise_language(tracker.latest_message.get("text"))
+        if target is None:
+            target = "ms" if current_language(tracker) == "en" else "en"
+        # utter_language_changed follows this action (rules), so it is rendered in `target`.
+        return [SlotSet("language", target)]
+
+
+def _active_form(tracker: Tracker) -> str | None:
+    return tracker.active_loop_name
+
+
+class ActionCancelForm(Action):
+    """Stops the active form, clears what it collected, and says so."""
+
+    def name(self) -> str:
+        return "action_cancel_form"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        form = _active_form(tracker)
+        events: list[EventType] = []
+        if form:
+            slots = FORM_SLOTS.get(form, ())
+            events += [SlotSet(slot, None) for slot in slots]
+            events += [SlotSet("requested_slot", None), ActiveLoop(None)]
+            if form == "portal_id_form":
+                events += [SlotSet("portal_id_pending", None), SlotSet("field", None)]
+            dispatcher.utter_message(response="utter_cancelled")
+            return events
+        if any(tracker.get_slot(slot) is not None for slot in PORTAL_ID_SLOTS):
+            # A half-filled application kept from an earlier session.
+            events += [SlotSet(slot, None) for slot in PORTAL_ID_SLOTS]
+            events += [SlotSet("portal_id_pending", None), SlotSet("field", None)]
+            dispatcher.utter_message(response="utter_cancelled")
+            return events
+        dispatcher.utter_message(response="utter_nothing_to_cancel")
+        return []
+
+
+NOT_CARRIED = {"requested_slot", "session_started_metadata"}
+
+
+def has_unfinished_application(slots: dict[str, Any]) -> bool:
+    return any(slots.get(slot) not in (None, "") for slot in PORTAL_ID_FIELDS)
+
+
+class ActionSessionStart(Action):
+    """Carries the slots over and reminds the user of a half-filled application."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events: list[EventType] = [SessionStarted()]
+        carried = {
+            key: value
+            for key, value in tracker.slots.items()
+            if value is not None and key not in NOT_CARRIED
+        }
+        metadata = tracker.get_slot("session_started_metadata") or {}
+        if "language" not in carried and isinstance(metadata, dict):
+            hint = metadata.get("language_hint")
+            if hint in LANGUAGES:
+                carried["language"] = hint
+        events += [SlotSet(key, value) for key, value in carried.items()]
+        if metadata:
+            events.append(SlotSet("session_started_metadata", metadata))
+        if has_unfinished_application(carried):
+            dispatcher.utter_message(response="utter_session_resume")
+        events.append(ActionExecuted("action_listen"))
+        return events

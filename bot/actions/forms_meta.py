@@ -1,0 +1,61 @@
+"""Names shared by the action modules: forms, their slots, the intents that interrupt a form."""
+
+from __future__ import annotations
+
+PORTAL_ID_FIELDS = (
+    "applicant_name",
+    "mykad",
+    "email",
+    "mobile",
+    "company_name",
+    "company_role",
+)
+PORTAL_ID_SLOTS = (*PORTAL_ID_FIELDS, "portal_id_confirm")
+LOGIN_SLOTS = ("login_email", "login_code", "terms_accepted")
+RATE_SLOTS = ("wage_amount", "quote_month")
+
+FORM_SLOTS: dict[str, tuple[str, ...]] = {
+    "portal_id_form": PORTAL_ID_SLOTS,
+    "login_form": LOGIN_SLOTS,
+    "rate_quote_form": RATE_SLOTS,
+}
+
+# Slots filled from whatever the user types; their answers never switch the language.
+FREE_TEXT_SLOTS = frozenset({*PORTAL_ID_FIELDS, "login_email", "login_code", "wage_amount"})
+
+# Intents that are not an answer to the form's question.
+INTERRUPTING_INTENTS = frozenset(
+    {
+        "cancel",
+        "help",
+        "faq",
+        "change_language",
+        "out_of_scope",
+        "greet",
+        "goodbye",
+        "ask_password",
+        "resume",
+        "apply_portal_id",
+        "login",
+        "ask_contribution_rate",
+    }
+)
+
+# How the summary and the error messages name each field, per language.
+FIELD_LABELS: dict[str, dict[str, str]] = {
+    "applicant_name": {"en": "full name", "ms": "Nama penuh"},
+    "mykad": {"en": "MyKad number", "ms": "Nombor MyKad"},
+    "email": {"en": "email address", "ms": "Alamat e-mel"},
+    "mobile": {"en": "mobile number", "ms": "Nombor telefon bimbit"},
+    "company_name": {"en": "company name", "ms": "Nama syarikat"},
+    "company_role": {"en": "position", "ms": "Jawatan"},
+}
+
+
+def label_vars(field: str) -> dict[str, str]:
+    labels = FIELD_LABELS.get(field, {"en": field, "ms": field})
+    return {
+        "field_label": labels["en"],
+        "field_label_ms": labels["ms"],
+        "field_label_ms_lower": labels["ms"].lower(),
+    }

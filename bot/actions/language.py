@@ -1,0 +1,98 @@
+"""Which language a user writes in: Malay (ms) or English (en), including the short forms
+Malaysians type ("sy x dpt", "nk", "utk"). The slot is sticky: it only switches on a clear signal.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+LANGUAGES = ("en", "ms")
+DEFAULT_LANGUAGE = "en"
+
+MALAY_MARKERS = frozenset(
+    """
+    saya sy aku kami kita awak anda nak nk mahu mau hendak hndk ingin tak tk x tidak tdk xde
+    takde tiada ada ade boleh bole blh bleh macam mcm mcmna macamana camne camana cmne cmna
+    bagaimana mana apa apakah ape berapa brp bila kenapa knp napa siapa sapa caruman gaji
+    daftar mohon memohon permohonan terima kasih dengan dgn untuk utk dah sudah sdh belum blm
+    lagi lg tolong bantu bantuan kat di dalam dlm dan yang yg ini ni itu tu pun je jer jek lah
+    la kah ke selamat pagi petang malam tengah hari bahasa melayu tukar batal batalkan sambung
+    teruskan kata laluan akaun syarikat nama nombor telefon bulan dapat dpt masuk cuba betul
+    salah setuju bagi kena perlu buat mcmmana baru baharu hantar emel semak pekerja majikan
+    sebab jadi nanti sekarang skrg pastu lepas kalau klu kalo sahkan jawatan khabar
+    """.split()
+)
+
+ENGLISH_MARKERS = frozenset(
+    """
+    i i'm im me my mine we our you your want wanna would like how what where when why who which
+    the a an is are was were am be been do does did don't dont didn't didnt can can't cant could
+    should need please pls thanks thank apply for to of with and or not no yes yeah yup this that
+    there here have has had get got receive received send sent email's change switch language
+    help cancel continue hello hi good morning afternoon evening much many rate salary wage
+    contribution register sign log it's its about again already still just only if
+    """.split()
+)
+
+# Words that appear in both languages' chat and say nothing about the language.
+NEUTRAL = frozenset(
+    "ok okay login log in id portal assist perkeso socso eis sip otp email rm bye".split()
+)
+
+_TOKEN = re.compile(r"[a-z']+")
+
+
+def score(text: str) -> tuple[int, int]:
+    """(Malay markers, English markers) in ``text``."""
+    tokens = [t for t in _TOKEN.findall((text or "").lower()) if t not in NEUTRAL]
+    ms = sum(1 for t in tokens if t in MALAY_MARKERS)
+    en = sum(1 for t in tokens if t in ENGLISH_MARKERS)
+    return ms, en
+
+
+def guess(text: str) -> str | None:
+    """Best guess for a message on its own, or None when it carries no signal."""
+    ms, en = score(text)
+    if ms == en:
+        return None
+    return "ms" if ms > en else "en"
+
+
+def detect(text: str, current: str | None) -> str | None:
+    """The language to use after ``text``; sticky: returns ``current`` unless the signal is clear.
+
+    With no current language, any lean decides. With one, switching needs at least two markers of
+    the other language and at least twice as many as of the current one.
+    """
+    if not text or text.startswith("/"):
+        return current
+    ms, en = score(text)
+    if current not in LANGUAGES:
+        if ms == en:
+            return None
+        return "ms" if ms > en else "en"
+    other = "en" if current == "ms" else "ms"
+    mine, theirs = (ms, en) if current == "ms" else (en, ms)
+    if theirs >= 2 and theirs >= 2 * max(mine, 1):
+        return other
+    return current
+
+
+def normalise_language(value: Any) -> str | None:
+    """'ms', 'Bahasa Melayu', 'BM', 'malay' → 'ms'; 'English', 'en' → 'en'; else None."""
+    text = str(value or "").strip().lower()
+    if text in ("ms", "bm", "my", "malay", "melayu", "bahasa melayu", "bahasa malaysia"):
+        return "ms"
+    if text in ("en", "english", "inggeris", "bahasa inggeris", "bi"):
+        return "en"
+    if "melayu" in text or "malay" in text:
+        return "ms"
+    if "english" in text or "inggeris" in text:
+        return "en"
+    return None
+
+
+def current_language(tracker: Any) -> str:
+    value = tracker.get_slot("language")
+    return value if value in LANGUAGES else DEFAULT_LANGUAGE
