@@ -6,9 +6,11 @@ hub derived itself. Transcripts and logs only ever hold text passed through ``ma
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
+import weakref
 from typing import Any
 
 from sqlalchemy import select
@@ -153,12 +155,20 @@ def _mask_data(data: dict[str, Any]) -> dict[str, Any]:
     return masked
 
 
-def history(db: Session, sender_id: str) -> list[dict[str, Any]]:
-    rows = db.scalars(
-        select(ConversationMessage)
-        .where(ConversationMessage.sender_id == sender_id)
-        .order_by(ConversationMessage.id)
-    ).all()
+HISTORY_LIMIT = 500
+
+
+def history(db: Session, sender_id: str, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
+    """The latest ``limit`` messages of this sender, oldest first."""
+    rows = list(
+        db.scalars(
+            select(ConversationMessage)
+            .where(ConversationMessage.sender_id == sender_id)
+            .order_by(ConversationMessage.id.desc())
+            .limit(limit)
+        )
+    )
+    rows.reverse()
     out: list[dict[str, Any]] = []
     for row in rows:
         item: dict[str, Any] = {
@@ -175,6 +185,18 @@ def history(db: Session, sender_id: str) -> list[dict[str, Any]]:
 
 
 # --- one turn ---
+
+
+_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def _sender_lock(sender_id: str) -> asyncio.Lock:
+    """One turn at a time per sender in this process (a double click must not interleave)."""
+    lock = _locks.get(sender_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        _locks[sender_id] = lock
+    return lock
 
 
 def _log(**fields: Any) -> None:
@@ -201,7 +223,33 @@ async def handle_turn(
     language_hint: str | None,
     max_chars: int,
 ) -> dict[str, Any]:
-    """Check, record, forward and record the reply; always answers ``{messages: [...]}``."""
+    """Check, record, forward and record the reply; always answers ``{messages: [...]}``.
+
+    Turns of one sender run one at a time, so the payload check always sees the buttons of the
+    reply before (a double click cannot send a payload twice against the same offer).
+    """
+    async with _sender_lock(sender_id):
+        return await _handle_turn(
+            db,
+            rasa,
+            sender_id=sender_id,
+            channel=channel,
+            text=text,
+            language_hint=language_hint,
+            max_chars=max_chars,
+        )
+
+
+async def _handle_turn(
+    db: Session,
+    rasa: RasaClient,
+    *,
+    sender_id: str,
+    channel: str,
+    text: str,
+    language_hint: str | None,
+    max_chars: int,
+) -> dict[str, Any]:
     started = time.monotonic()
     conversation = get_conversation(db, sender_id, channel, language_hint)
     reason = refusal_reason(text, conversation.last_buttons, max_chars)
@@ -226,6 +274,10 @@ async def handle_turn(
     metadata = {"channel": channel, "language_hint": language_hint}
     try:
         items = await rasa.send(sender_id, text, metadata)
+        messages = normalise_reply(items)
+        if not messages:
+            # Rasa's REST channel answers 200 [] when a custom action fails (action server down)
+            raise RasaUnavailable("empty reply")
     except RasaUnavailable as exc:
         reply = hub_reply("unavailable", language_hint)
         _record(db, sender_id, "out", reply, {"error": "unavailable"})
@@ -240,7 +292,6 @@ async def handle_turn(
         )
         return {"messages": [{"text": reply}], "error": "unavailable"}
 
-    messages = normalise_reply(items)
     conversation = get_conversation(db, sender_id, channel)
     conversation.last_buttons = offered_payloads(messages)
     for message in messages:
