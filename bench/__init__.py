@@ -1,0 +1,1 @@
+"""Benchmarks of ASSIST Assistant; run them with ``.venv/bin/python -m bench`` (see __main__)."""
