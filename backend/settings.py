@@ -20,7 +20,15 @@ DEV_SERVICE_TOKEN = "dev-only-insecure-service-token"  # noqa: S105
 class Settings(BaseSettings):
     """One object for every knob; the defaults are the embedded, no-server set-up."""
 
-    model_config = SettingsConfigDict(env_prefix="", extra="ignore", case_sensitive=False)
+    # var/secrets.env (written by set-up) fills in secrets the environment does not give;
+    # real environment variables still win.
+    model_config = SettingsConfigDict(
+        env_prefix="",
+        extra="ignore",
+        case_sensitive=False,
+        env_file=VAR_DIR / "secrets.env",
+        env_file_encoding="utf-8",
+    )
 
     database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'assist.db'}")
     assist_secret_key: str = DEV_SECRET_KEY

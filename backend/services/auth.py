@@ -121,16 +121,17 @@ def verify_code(
         raise ApiError(410, "expired", "the login code has expired; ask for a new one")
     typed = "".join((code or "").split())
     if not (typed.isdigit() and len(typed) == 6 and verify_secret(pending.code_hash, typed)):
+        # Count per code and per account: asking for a fresh code must not reset the budget.
         pending.attempts += 1
-        if pending.attempts >= MAX_CODE_ATTEMPTS:
-            pending.used_at = now
+        account_left, seconds = accounts.record_failure(db, account.id, now)
+        if not seconds and pending.attempts >= MAX_CODE_ATTEMPTS:
             seconds = accounts.lock(db, account.id, now)
+        if seconds:
+            pending.used_at = now
             db.commit()
-            log.warning(
-                "account %s locked after %s wrong login codes", account.id, pending.attempts
-            )
+            log.warning("account %s locked after repeated wrong login codes", account.id)
             raise _locked_error(seconds)
-        tries_left = MAX_CODE_ATTEMPTS - pending.attempts
+        tries_left = min(MAX_CODE_ATTEMPTS - pending.attempts, account_left)
         db.commit()
         raise ApiError(
             400,

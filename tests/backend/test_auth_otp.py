@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from backend.db import get_sessionmaker
+from backend.models import LoginCode
 from tests.backend.helpers import create_account, emails, install_clock, last_email_match
 
 SENDER = "web-session-1"
@@ -121,14 +124,37 @@ def test_expiry(client, service_headers, backend_settings, account, clock) -> No
     send(client, service_headers)
     code = last_email_match(backend_settings, r"login code is (\d{6})")
     clock.advance(minutes=9, seconds=59)
-    send(client, service_headers)  # a new code voids the old one
-    new_code = last_email_match(backend_settings, r"login code is (\d{6})")
-    if new_code != code:
-        res = verify(client, service_headers, code)
-        assert res.status_code == 400
+    assert verify(client, service_headers, code).status_code == 200  # still valid at 9:59
+    send(client, service_headers)
+    code = last_email_match(backend_settings, r"login code is (\d{6})")
     clock.advance(minutes=10)
-    res = verify(client, service_headers, new_code)
+    res = verify(client, service_headers, code)
     assert res.status_code == 410 and res.json()["detail"]["code"] == "expired"
+    # An expired code is gone: the next try has nothing pending.
+    res = verify(client, service_headers, code)
+    assert res.status_code == 404 and res.json()["detail"]["code"] == "no_pending_code"
+
+
+def test_new_code_voids_old(client, service_headers, backend_settings, account, clock) -> None:  # type: ignore[no-untyped-def]
+    send(client, service_headers)
+    send(client, service_headers)
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        codes = list(db.scalars(select(LoginCode).order_by(LoginCode.id)))
+        assert codes[0].used_at is not None and codes[1].used_at is None
+        assert all(c.code_hash.startswith("$argon2") for c in codes)
+
+
+def test_new_code_does_not_reset_tries(
+    client, service_headers, backend_settings, account, clock
+) -> None:  # type: ignore[no-untyped-def]
+    send(client, service_headers)
+    code = last_email_match(backend_settings, r"login code is (\d{6})")
+    for _ in range(3):
+        verify(client, service_headers, wrong(code))
+    send(client, service_headers)
+    code = last_email_match(backend_settings, r"login code is (\d{6})")
+    assert verify(client, service_headers, wrong(code)).json()["detail"]["tries_left"] == 1
+    assert verify(client, service_headers, wrong(code)).status_code == 423
 
 
 def test_code_bound_to_sender(client, service_headers, backend_settings, account, clock) -> None:  # type: ignore[no-untyped-def]

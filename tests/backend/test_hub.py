@@ -271,8 +271,9 @@ def test_transcript_masks_identifiers_both_ways(
     rows = stored(db_url, sender_of(client))
     assert [r.text for r in rows] == ["IC saya 900101-**-***8", "You gave 900101-**-***8, right?"]
     assert "5678" not in caplog.text.replace("***8", "")
-    turn = [json.loads(r.getMessage()) for r in caplog.records if r.name == "assist.hub"][-1]
-    assert turn["event"] == "chat_turn" and turn["text"] == "IC saya 900101-**-***8"
+    turn = [r for r in caplog.records if r.name == "assist.hub"][-1]
+    assert turn.event == "chat_turn" and turn.text == "IC saya 900101-**-***8"
+    assert turn.replies == ["You gave 900101-**-***8, right?"]
     # Rasa got the real number: only the copies the hub keeps are masked
     assert fake_rasa.calls[-1]["message"] == "IC saya 900101-14-5678"
 
