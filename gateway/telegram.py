@@ -13,7 +13,6 @@ points python-telegram-bot at an emulator, e.g. ``http://127.0.0.1:8081/bot``).
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import os
 import sys
@@ -35,6 +34,8 @@ from telegram.ext import (
 )
 
 from backend.domain.identifiers import mask_identifiers
+from backend.logging_setup import configure_logging
+from backend.settings import get_settings
 
 logger = logging.getLogger("assist.gateway.telegram")
 
@@ -211,7 +212,8 @@ class Gateway:
             return reply
         except (httpx.HTTPError, ValueError) as exc:
             logger.warning(
-                json.dumps({"event": "hub_unreachable", "sender": sender_id, "error": str(exc)})
+                "hub unreachable",
+                extra={"event": "hub_unreachable", "sender": sender_id, "error": str(exc)},
             )
             return {
                 "messages": [{"text": gateway_text("unavailable", language)}],
@@ -247,7 +249,9 @@ class Gateway:
                 chat_id=chat_id, document=InputFile(response.content, filename=filename)
             )
         except (httpx.HTTPError, ValueError, TelegramError) as exc:
-            logger.warning(json.dumps({"event": "document_failed", "error": str(exc)}))
+            logger.warning(
+                "document not sent", extra={"event": "document_failed", "error": str(exc)}
+            )
             await bot.send_message(
                 chat_id=chat_id,
                 text=gateway_text("document_failed", language),
@@ -260,10 +264,8 @@ class Gateway:
         language = language_of(getattr(user, "language_code", None))
         sender_id = f"tg-{user.id}"
         logger.info(
-            json.dumps(
-                {"event": "telegram_in", "sender": sender_id, "text": mask_identifiers(text)},
-                ensure_ascii=False,
-            )
+            "telegram message",
+            extra={"event": "telegram_in", "sender": sender_id, "text": mask_identifiers(text)},
         )
         reply = await self.ask_hub(sender_id, text, getattr(user, "language_code", None))
         await self.deliver(bot, chat_id, reply, language)
@@ -317,7 +319,10 @@ class Gateway:
                     chat_id=chat_id, message_id=message.message_id, reply_markup=None
                 )
             except TelegramError as exc:  # e.g. "message is not modified", too old to edit
-                logger.info(json.dumps({"event": "keyboard_not_removed", "error": str(exc)}))
+                logger.info(
+                    "keyboard not removed",
+                    extra={"event": "keyboard_not_removed", "error": str(exc)},
+                )
         if payload is None:
             await context.bot.send_message(chat_id=chat_id, text=gateway_text("expired", language))
             return
@@ -334,8 +339,6 @@ def register(application: Application, gateway: Gateway) -> None:
 
 
 def hub_url_from_env() -> str:
-    from backend.settings import get_settings
-
     settings = get_settings()
     return (
         os.environ.get("ASSIST_BACKEND_URL")
@@ -344,8 +347,6 @@ def hub_url_from_env() -> str:
 
 
 def build_application(token: str, base_url: str = "") -> tuple[Application, Gateway]:
-    from backend.settings import get_settings
-
     settings = get_settings()
     builder = Application.builder().token(token)
     if base_url:
@@ -364,14 +365,9 @@ def build_application(token: str, base_url: str = "") -> tuple[Application, Gate
 
 
 def main(argv: list[str] | None = None) -> int:
-    from backend.settings import get_settings
-
-    logging.basicConfig(
-        level=os.environ.get("ASSIST_LOG_LEVEL", "INFO").upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(message)s",
-    )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = get_settings()
+    configure_logging(settings.assist_log_level)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
     token = settings.telegram_bot_token.strip()
     if not token:
         print(

@@ -43,12 +43,12 @@ class RasaClient:
         self, sender: str, message: str, metadata: dict[str, Any]
     ) -> list[dict[str, Any]]:
         """POST to /webhooks/rest/webhook; the bot's reply list, or RasaUnavailable."""
-        params = {"token": self.token} if self.token else None
+        # No ?token=: Rasa's --auth-token guards its HTTP API, not channel webhooks, and a token
+        # in the URL would end up in httpx's request log.
         try:
             response = await self._client.post(
                 "/webhooks/rest/webhook",
                 json={"sender": sender, "message": message, "metadata": metadata},
-                params=params,
             )
         except (httpx.HTTPError, OSError) as exc:  # TimeoutError is an OSError
             raise RasaUnavailable(f"{type(exc).__name__}: {exc}") from exc

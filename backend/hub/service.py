@@ -200,7 +200,8 @@ def _sender_lock(sender_id: str) -> asyncio.Lock:
 
 
 def _log(**fields: Any) -> None:
-    logger.info(json.dumps({"event": "chat_turn", **fields}, ensure_ascii=False, default=str))
+    """One JSON log line per turn (backend.logging_setup renders ``extra`` as fields)."""
+    logger.info("chat turn", extra={"event": "chat_turn", **fields})
 
 
 def refusal_reason(text: str, last_buttons: list[str] | None, max_chars: int) -> str | None:

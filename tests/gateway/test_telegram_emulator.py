@@ -158,9 +158,17 @@ def make_hub(state: State) -> type[BaseHTTPRequestHandler]:
     return Hub
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, ConnectionError):  # the gateway hanging up mid long-poll is fine
+            super().handle_error(request, client_address)
+
+
 def _serve(handler: type[BaseHTTPRequestHandler]) -> ThreadingHTTPServer:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = QuietServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server
 
@@ -195,6 +203,7 @@ def emulator() -> Iterator[tuple[State, subprocess.Popen[str], ThreadingHTTPServ
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 process.kill()
+        print(process.stdout.read() if process.stdout else "")  # shown when a test fails
         bot_api.shutdown()
         hub.shutdown()
 
