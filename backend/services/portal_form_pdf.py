@@ -44,7 +44,7 @@ def render_portal_form(data: PortalFormData, path: Path) -> Path:
     )
     centre = ParagraphStyle("hdr2", parent=styles["Normal"], fontSize=9.5, alignment=1)
     title = ParagraphStyle(
-        "title", parent=styles["Title"], fontSize=14, leading=18, spaceAfter=2, alignment=1
+        "title", parent=styles["Title"], fontSize=12.5, leading=16, spaceAfter=2, alignment=1
     )
     subtitle = ParagraphStyle("subtitle", parent=centre, fontName="Helvetica-Oblique")
 
@@ -73,7 +73,7 @@ def render_portal_form(data: PortalFormData, path: Path) -> Path:
     ]
     table = Table(
         [[Paragraph(escape(k), label), cell(v)] for k, v in fields],
-        colWidths=[62 * mm, 108 * mm],
+        colWidths=[72 * mm, 98 * mm],
     )
     table.setStyle(
         TableStyle(
@@ -91,7 +91,7 @@ def render_portal_form(data: PortalFormData, path: Path) -> Path:
             [Paragraph("<b>No. Rujukan / Reference</b>", normal), cell(data.reference)],
             [Paragraph("<b>Tarikh / Date</b>", normal), cell(when)],
         ],
-        colWidths=[62 * mm, 108 * mm],
+        colWidths=[72 * mm, 98 * mm],
     )
     meta.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, colors.black)]))
     story = [

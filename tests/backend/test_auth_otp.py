@@ -176,3 +176,16 @@ def test_malay_code_email(client, service_headers, backend_settings, account) ->
     )
     assert res.status_code == 200
     assert last_email_match(backend_settings, r"Kod log masuk anda ialah (\d{6})")
+
+
+def test_success_creates_conversation_row(
+    client, service_headers, backend_settings, account
+) -> None:  # type: ignore[no-untyped-def]
+    from backend.models import Conversation
+
+    send(client, service_headers, sender="tg-4242")
+    code = last_email_match(backend_settings, r"login code is (\d{6})")
+    assert verify(client, service_headers, code, sender="tg-4242").status_code == 200
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        row = db.get(Conversation, "tg-4242")
+        assert row is not None and row.channel == "telegram" and row.account_id is not None
