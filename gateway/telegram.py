@@ -332,7 +332,9 @@ class Gateway:
 def register(application: Application, gateway: Gateway) -> None:
     application.add_handler(CommandHandler(list(COMMAND_TEXTS), gateway.on_command))
     application.add_handler(CallbackQueryHandler(gateway.on_callback))
-    application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, gateway.on_text))
+    # Other "/..." texts go to the hub like any text: it accepts them only when the bot offered
+    # them as buttons and otherwise answers with a polite refusal.
+    application.add_handler(MessageHandler(filters.TEXT, gateway.on_text))
     application.add_handler(
         MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, gateway.on_other)
     )

@@ -163,6 +163,8 @@ def require_service_token(
     authorization: Annotated[str | None, Header()] = None,
 ) -> None:
     scheme, _, token = (authorization or "").partition(" ")
+    if not settings.assist_service_token:
+        raise _error(503, "not_configured", "ASSIST_SERVICE_TOKEN is not set")
     if scheme.lower() != "bearer" or not secrets.compare_digest(
         token.strip().encode(), settings.assist_service_token.encode()
     ):

@@ -420,3 +420,14 @@ async def test_turns_of_one_sender_do_not_interleave(app, fake_rasa: FakeRasa) -
     assert "refused" not in replies[0]
     assert replies[1]["refused"] == "command_not_offered"
     assert [c["message"] for c in fake_rasa.calls].count("/affirm") == 1
+
+
+def test_internal_endpoint_closed_without_a_configured_token(app, fake_rasa: FakeRasa) -> None:
+    app.state.settings = app.state.settings.model_copy(update={"assist_service_token": ""})
+    with TestClient(app) as client:
+        response = client.post(
+            "/internal/v1/hub/messages",
+            json={"sender_id": "tg-1", "text": "hi"},
+            headers={"Authorization": "Bearer "},
+        )
+    assert response.status_code == 503 and fake_rasa.calls == []

@@ -283,4 +283,21 @@ def test_gateway_round_trip_through_a_fake_bot_api(emulator) -> None:
     assert state.hub_requests[1]["sender_id"] == "tg-7"
     assert b'filename="Surat.pdf"' in documents[0]["_multipart"]
     assert b"%PDF-1.4 letter" in documents[0]["_multipart"]
+
+    # any other "/..." text goes to the hub, which decides (it refuses what was not offered)
+    state.hub_replies.append({"messages": [{"text": "Maaf, arahan tidak diterima."}]})
+    state.push_update(
+        {
+            "message": {
+                "message_id": 2,
+                "date": int(time.time()),
+                "chat": chat,
+                "from": user,
+                "text": "/deny",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+            }
+        }
+    )
+    state.wait_for(lambda: len(state.hub_requests) >= 3)
+    assert state.hub_requests[2]["text"] == "/deny"
     assert process.poll() is None
