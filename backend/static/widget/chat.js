@@ -275,7 +275,7 @@ function labelControls() {
   }
   const messages = root.getElementById('messages');
   if (messages) {
-    messages.setAttribute('role', 'log');
+    messages.setAttribute('role', 'region'); // replies are read out by #chat-announcer, not twice
     messages.setAttribute('aria-label', t('heading'));
   }
 }
