@@ -34,10 +34,14 @@ BUNDLE = REPO_ROOT / "backend" / "static" / "vendor" / "deep-chat" / "deepChat.b
 class FakeRasa:
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
+        self.fail_next = 0
 
     def handler(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.content)
         self.messages.append(body)
+        if self.fail_next:
+            self.fail_next -= 1
+            return httpx.Response(503)
         text, sender = body["message"], body["sender"]
         if text == "/affirm":
             reply: list[dict[str, Any]] = [
@@ -208,6 +212,20 @@ def test_widget_conversation_buttons_history_language_and_outage(page, server, f
         timeout=10_000
     )
     assert page.locator("#chat-status").is_hidden()
+
+    # Rasa is down but the backend is up: the hub's message, then "Try again" re-sends the payload
+    page.get_by_role("button", name="No").last.click()
+    page.locator("#assist-chat .ai-message-text", has_text="You said: /deny").wait_for(
+        timeout=10_000
+    )
+    fake_rasa.fail_next = 1
+    page.get_by_role("button", name="Yes, apply").last.click()
+    page.locator("#assist-chat .ai-message-text", has_text="sementara waktu").wait_for(
+        timeout=10_000
+    )
+    page.get_by_role("button", name="Cuba lagi").last.click()
+    page.locator("#assist-chat a[download]").last.wait_for(timeout=10_000)
+    assert [m["message"] for m in fake_rasa.messages[-2:]] == ["/affirm", "/affirm"]
 
     assert page.outside_requests == []  # nothing from a CDN or Google Fonts
     assert page.errors == []

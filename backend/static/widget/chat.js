@@ -140,7 +140,7 @@ let pending = null; // {title, payload} of the button just pressed
 function disableOldChoices() {
   const root = chat && chat.shadowRoot;
   if (!root) return;
-  root.querySelectorAll('.assist-choice').forEach((button) => {
+  root.querySelectorAll('.assist-choice, .assist-retry').forEach((button) => {
     button.disabled = true;
     button.setAttribute('aria-disabled', 'true');
     button.setAttribute('style', `${button.getAttribute('style') || ''};${DISABLED_STYLE}`);
@@ -158,11 +158,17 @@ function onChoice(event) {
   sendAsUser(button.textContent, button.getAttribute('data-payload'));
 }
 
+// "Try again" re-sends what the user typed or tapped (a tapped button's payload stays offered).
+function retryButton(shown, sent) {
+  const payload = sent !== shown ? ` data-payload="${escapeHtml(sent)}"` : '';
+  return `<button type="button" class="deep-chat-button assist-retry" data-text="${escapeHtml(shown)}"${payload}>${escapeHtml(t('retry'))}</button>`;
+}
+
 function onRetry(event) {
   const button = event.target && event.target.closest ? event.target.closest('.assist-retry') : event.target;
   if (!button || button.disabled) return;
   button.disabled = true;
-  sendAsUser(button.getAttribute('data-text'), null);
+  sendAsUser(button.getAttribute('data-text'), button.getAttribute('data-payload'));
 }
 
 const DISABLED_STYLE = 'opacity:0.55;cursor:not-allowed;background-color:#ffffff;color:#0b3d91';
@@ -197,13 +203,12 @@ async function handler(body, signals) {
     setOffline(false);
     const messages = reply.messages || [];
     const out = messages.flatMap((m) => toChatMessages(m));
+    if (reply.error === 'unavailable') out.push({ role: 'ai', html: retryButton(typed, text) });
     await signals.onResponse(out.length ? out : [{ text: '…' }]);
     announce(messages);
   } catch (error) {
     setOffline(true);
-    const html =
-      `<p style="margin:0 0 6px">${escapeHtml(t('offline'))}</p>` +
-      `<button type="button" class="deep-chat-button assist-retry" data-text="${escapeHtml(typed)}">${escapeHtml(t('retry'))}</button>`;
+    const html = `<p style="margin:0 0 6px">${escapeHtml(t('offline'))}</p>${retryButton(typed, text)}`;
     await signals.onResponse({ html });
     announce([{ text: t('offline') }]);
   }
