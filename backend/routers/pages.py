@@ -15,6 +15,7 @@ from backend.deps import Clock, get_app_settings, get_clock
 from backend.domain.identifiers import mask_mykad
 from backend.models import PortalAccount, PortalApplication
 from backend.services import files, web_auth
+from backend.services.page_strings import LANGUAGES, say, strings
 from backend.services.portal_applications import FILE_KIND
 from backend.settings import REPO_ROOT, Settings
 
@@ -24,6 +25,21 @@ templates = Jinja2Templates(directory=str(REPO_ROOT / "backend" / "templates"))
 Db = Annotated[Session, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 NowClock = Annotated[Clock, Depends(get_clock)]
+
+
+LANG_COOKIE = "assist_lang"
+
+
+def _language(request: Request) -> str:
+    """?lang= wins (and is remembered), then the cookie, then the browser's first choice."""
+    asked = request.query_params.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    cookie = request.cookies.get(LANG_COOKIE)
+    if cookie in LANGUAGES:
+        return cookie
+    accept = request.headers.get("accept-language", "").lower()
+    return "ms" if accept.startswith(("ms", "my")) else "en"
 
 
 def _secure(settings: Settings) -> bool:
@@ -37,14 +53,22 @@ def _render(
     context: dict[str, Any],
     status_code: int = 200,
 ) -> HTMLResponse:
-    """Render with a CSRF token, reusing the browser's token when it still verifies."""
+    """Render in the user's language with a CSRF token (reused while it still verifies)."""
     token = web_auth.csrf_token_from_cookie(settings, request.cookies.get(web_auth.CSRF_COOKIE))
     cookie_value = None
     if token is None:
         token, cookie_value = web_auth.new_csrf(settings)
+    lang = _language(request)
     response = templates.TemplateResponse(
-        request, name, {"csrf_token": token, **context}, status_code=status_code
+        request,
+        name,
+        {"csrf_token": token, "lang": lang, "t": strings(lang), **context},
+        status_code=status_code,
     )
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(
+            LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", secure=_secure(settings)
+        )
     if cookie_value:
         response.set_cookie(
             web_auth.CSRF_COOKIE,
@@ -59,15 +83,12 @@ def _render(
 
 
 def _csrf_failed(request: Request, settings: Settings) -> HTMLResponse:
+    lang = _language(request)
     return _render(
         request,
         settings,
         "message.html",
-        {
-            "heading": "Please try again",
-            "message": "This form expired or did not come from this site. Reload the page and "
-            "submit it again.",
-        },
+        {"heading": say(lang, "csrf_title"), "message": say(lang, "csrf_message")},
         status_code=400,
     )
 
@@ -85,7 +106,9 @@ def login_page(request: Request, db: Db, settings: AppSettings) -> Response:
     account = _current(request, db, settings)
     if account is not None:
         return _redirect("/login/new-password" if account.must_change_password else "/account")
-    notice = "You have logged out." if request.query_params.get("logged_out") else None
+    notice = (
+        say(_language(request), "logged_out") if request.query_params.get("logged_out") else None
+    )
     return _render(request, settings, "login.html", {"notice": notice})
 
 
@@ -103,9 +126,18 @@ def login_submit(
         return _csrf_failed(request, settings)
     outcome = web_auth.login(db, email, password, clock())
     if outcome.account is None:
+        lang = _language(request)
+        if outcome.error == "locked":
+            message = say(lang, "locked", minutes=outcome.locked_minutes)
+        else:
+            message = say(lang, "bad_credentials")
+            if outcome.tries_left == 1:
+                message += " " + say(lang, "try_left")
+            elif outcome.tries_left:
+                message += " " + say(lang, "tries_left", n=outcome.tries_left)
         status = 423 if outcome.locked_seconds else 401
         response = _render(
-            request, settings, "login.html", {"error": outcome.error, "email": email}, status
+            request, settings, "login.html", {"error": message, "email": email}, status
         )
         if outcome.locked_seconds:
             response.headers["Retry-After"] = str(outcome.locked_seconds)
@@ -170,7 +202,9 @@ def new_password_submit(
             "new_password.html",
             {
                 "logged_in": True,
-                "errors": errors,
+                "errors": [
+                    say(_language(request), key, n=web_auth.MIN_PASSWORD_LENGTH) for key in errors
+                ],
                 "min_length": web_auth.MIN_PASSWORD_LENGTH,
                 "terms_accepted": account.terms_accepted_at is not None,
             },
@@ -210,11 +244,7 @@ def account_page(request: Request, db: Db, settings: AppSettings) -> Response:
         }
         for row in rows
     ]
-    notice = (
-        "Your password is saved and the terms are accepted."
-        if request.query_params.get("welcome")
-        else None
-    )
+    notice = say(_language(request), "welcome") if request.query_params.get("welcome") else None
     return _render(
         request,
         settings,

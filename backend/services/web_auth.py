@@ -33,9 +33,16 @@ _CSRF_SALT = "web-csrf-v1"
 
 @dataclass(frozen=True)
 class LoginOutcome:
+    """Success (``account``) or a reason the page words in the user's language."""
+
     account: PortalAccount | None = None
-    error: str | None = None
+    error: str | None = None  # "bad_credentials" | "locked"
+    tries_left: int | None = None
     locked_seconds: int = 0
+
+    @property
+    def locked_minutes(self) -> int:
+        return max(1, -(-self.locked_seconds // 60))
 
 
 def session_value(settings: Settings, account: PortalAccount) -> str:
@@ -77,25 +84,17 @@ def csrf_ok(settings: Settings, cookie: str | None, submitted: str | None) -> bo
     return bool(expected and submitted) and hmac.compare_digest(expected, submitted or "")
 
 
-def _minutes(seconds: int) -> int:
-    return max(1, -(-seconds // 60))
-
-
 def login(db: Session, email: str, password: str, now: datetime) -> LoginOutcome:
     """Check email + password (the temporary one until it is changed)."""
-    generic = "The email or password is not correct."
     try:
         account = accounts.find_by_email(db, normalise_email(email))
     except IdentifierError:
         account = None
     if account is None:
-        return LoginOutcome(error=generic)
+        return LoginOutcome(error="bad_credentials")
     locked = accounts.locked_for_seconds(db, account.id, now)
     if locked:
-        return LoginOutcome(
-            error=f"Too many wrong attempts. Try again in {_minutes(locked)} minutes.",
-            locked_seconds=locked,
-        )
+        return LoginOutcome(error="locked", locked_seconds=locked)
     stored = account.temp_password_hash if account.must_change_password else account.password_hash
     if verify_secret(stored, password or ""):
         accounts.clear_failures(db, account.id)
@@ -105,12 +104,8 @@ def login(db: Session, email: str, password: str, now: datetime) -> LoginOutcome
     db.commit()
     if locked:
         log.warning("web login for account %s locked after repeated wrong passwords", account.id)
-        return LoginOutcome(
-            error=f"Too many wrong attempts. Try again in {_minutes(locked)} minutes.",
-            locked_seconds=locked,
-        )
-    plural = "try" if tries_left == 1 else "tries"
-    return LoginOutcome(error=f"{generic} You have {tries_left} {plural} left.")
+        return LoginOutcome(error="locked", locked_seconds=locked)
+    return LoginOutcome(error="bad_credentials", tries_left=tries_left)
 
 
 def change_password(
@@ -121,16 +116,20 @@ def change_password(
     agreed: bool,
     now: datetime,
 ) -> list[str]:
-    """Set the user's own password (and accept the terms); returns errors, empty on success."""
+    """Set the user's own password (and accept the terms).
+
+    Returns error keys (``too_short``, ``mismatch``, ``same_as_temporary``, ``must_agree``),
+    empty on success; the page words them in the user's language.
+    """
     errors: list[str] = []
     if len(new_password or "") < MIN_PASSWORD_LENGTH:
-        errors.append(f"The new password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        errors.append("too_short")
     elif new_password != confirm_password:
-        errors.append("The two passwords are not the same.")
+        errors.append("mismatch")
     elif verify_secret(account.temp_password_hash, new_password):
-        errors.append("Choose a password different from the temporary one.")
+        errors.append("same_as_temporary")
     if account.terms_accepted_at is None and not agreed:
-        errors.append('Tick "I Agree" to accept the terms of use.')
+        errors.append("must_agree")
     if errors:
         return errors
     account.password_hash = hash_secret(new_password)

@@ -128,3 +128,27 @@ def test_csrf_required(client, temp_password) -> None:  # type: ignore[no-untype
 def test_forged_session_cookie_ignored(client) -> None:  # type: ignore[no-untyped-def]
     client.cookies.set("assist_web", "eyJhIjoxfQ.forged.sig")
     assert client.get("/account", follow_redirects=False).headers["location"] == "/login"
+
+
+def test_malay_pages(client, temp_password) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/login?lang=ms")
+    assert '<html lang="ms">' in page.text and "Log masuk ke ASSIST" in page.text
+    assert "assist_lang=ms" in page.headers["set-cookie"]
+    res = login(client, "wrong-password")  # the language cookie is remembered
+    assert "E-mel atau kata laluan tidak betul. Anda ada 4 cubaan lagi." in res.text
+    res = login(client, temp_password)
+    page = client.get("/login/new-password")
+    assert "Terma penggunaan" in page.text and "Saya Setuju" in page.text
+    res = change(client, "short", "short")
+    assert "sekurang-kurangnya 10 aksara" in res.text
+    assert change(client, NEW_PASSWORD, NEW_PASSWORD).status_code == 303
+    page = client.get("/account")
+    assert "Akaun saya" in page.text and "Tiada lagi." in page.text
+    assert "Muat turun borang (PDF)" in page.text
+    assert "Accept" not in page.text  # no English leaking into the Malay page
+    assert '<html lang="en">' in client.get("/account?lang=en").text
+
+
+def test_browser_language_preference(client) -> None:  # type: ignore[no-untyped-def]
+    page = client.get("/login", headers={"Accept-Language": "ms-MY,ms;q=0.9,en;q=0.8"})
+    assert "Log masuk ke ASSIST" in page.text
