@@ -120,9 +120,10 @@ class ActionCancelForm(Action):
             events += [SlotSet(slot, None) for slot in PORTAL_ID_SLOTS]
             events += [SlotSet("portal_id_pending", None), SlotSet("field", None)]
             dispatcher.utter_message(response="utter_cancelled")
-            return events
+            return [*events, ActiveLoop(None)]
         dispatcher.utter_message(response="utter_nothing_to_cancel")
-        return []
+        # Rules expect this action to leave no loop active, whichever branch it takes.
+        return [ActiveLoop(None)]
 
 
 NOT_CARRIED = {"requested_slot", "session_started_metadata"}

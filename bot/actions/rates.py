@@ -93,7 +93,7 @@ def find_amount(text: str | None) -> str | None:
     rest = strip_months(text)
     match = _RM_AMOUNT.search(rest)
     if match:
-        return match.group(1)
+        return match.group(1).strip()
     match = _PLAIN_AMOUNT.search(rest)
     return match.group(1) if match else None
 

@@ -111,9 +111,7 @@ async def test_change_from_the_summary_clears_that_field_and_the_confirmation(do
 
 
 async def test_deny_at_the_summary_asks_what_to_change(domain):
-    slots, messages = await validate(
-        domain, "portal_id_confirm", "no", slots=FILLED, intent="deny"
-    )
+    slots, messages = await validate(domain, "portal_id_confirm", "no", slots=FILLED, intent="deny")
     assert slots["portal_id_confirm"] is None
     assert responses(messages) == ["utter_portal_id_which_field"]
 
