@@ -223,8 +223,14 @@ def test_widget_conversation_buttons_history_language_and_outage(page, server, f
     page.locator("#assist-chat .ai-message-text", has_text="sementara waktu").wait_for(
         timeout=10_000
     )
+    downloads = page.locator("#assist-chat a[download]").count()
     page.get_by_role("button", name="Cuba lagi").last.click()
-    page.locator("#assist-chat a[download]").last.wait_for(timeout=10_000)
+    page.wait_for_function(
+        """n => document.querySelector('#assist-chat').shadowRoot
+               .querySelectorAll('a[download]').length > n""",
+        arg=downloads,
+        timeout=10_000,
+    )
     assert [m["message"] for m in fake_rasa.messages[-2:]] == ["/affirm", "/affirm"]
 
     assert page.outside_requests == []  # nothing from a CDN or Google Fonts
