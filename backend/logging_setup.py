@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 from typing import Any
@@ -15,6 +16,13 @@ from typing import Any
 from backend.domain.identifiers import mask_identifiers
 
 _STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+# Signed download tokens in URLs (access logs) are credentials: never write them out.
+_URL_TOKEN = re.compile(r"([?&](?:t|token)=)[^&\s\"']+")
+
+
+def scrub(text: str) -> str:
+    """Mask MyKad/passport numbers and URL tokens in one rendered log string."""
+    return _URL_TOKEN.sub(r"\1***", mask_identifiers(text)) if text else text
 
 
 class MaskingJsonFormatter(logging.Formatter):
@@ -25,19 +33,19 @@ class MaskingJsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": mask_identifiers(record.getMessage()),
+            "message": scrub(record.getMessage()),
         }
         for key, value in vars(record).items():
             if key not in _STANDARD and not key.startswith("_"):
                 payload[key] = _mask_value(value)
         if record.exc_info:
-            payload["exception"] = mask_identifiers(self.formatException(record.exc_info))
+            payload["exception"] = scrub(self.formatException(record.exc_info))
         return json.dumps(payload, ensure_ascii=False, default=str)
 
 
 def _mask_value(value: Any) -> Any:
     if isinstance(value, str):
-        return mask_identifiers(value)
+        return scrub(value)
     if isinstance(value, dict):
         return {k: _mask_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -49,7 +57,7 @@ class MaskingFilter(logging.Filter):
     """For handlers that keep their own formatter: mask the rendered message in place."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = mask_identifiers(record.getMessage())
+        record.msg = scrub(record.getMessage())
         record.args = None
         return True
 

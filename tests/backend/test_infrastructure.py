@@ -205,3 +205,25 @@ def test_download_link_expires(backend_settings, monkeypatch) -> None:  # type: 
     other = backend_settings.model_copy(update={"assist_secret_key": "another"})
     assert not files.check_token(other, "portal-form", 7, token)
     assert files.LINK_MAX_AGE_SECONDS == 7 * 24 * 3600
+
+
+def test_url_tokens_not_logged() -> None:
+    line = MaskingJsonFormatter().format(
+        _record('GET /files/portal-form/1?t=eyJrIjoi.abc.def HTTP/1.1" 200')
+    )
+    assert "eyJrIjoi" not in line and "?t=***" in line
+
+
+def test_openapi_lists_contract_paths(client) -> None:  # type: ignore[no-untyped-def]
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/portal-applications",
+        "/api/v1/auth/otp",
+        "/api/v1/auth/otp/verify",
+        "/api/v1/auth/terms",
+        "/api/v1/conversations/{sender_id}/account",
+        "/api/v1/conversations/{sender_id}/logout",
+        "/api/v1/rates/quote",
+        "/healthz",
+    ):
+        assert path in paths, path
