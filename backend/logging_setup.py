@@ -15,7 +15,7 @@ from typing import Any
 
 from backend.domain.identifiers import mask_identifiers
 
-_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
+_STANDARD = set(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime", "color_message"}
 # Signed download tokens in URLs (access logs) are credentials: never write them out.
 _URL_TOKEN = re.compile(r"([?&](?:t|token)=)[^&\s\"']+")
 
