@@ -203,6 +203,8 @@ def apply_and_check(stack, db, language: str, opener: str, session_language: str
     assert mails, f"no .eml to {applicant.email} in {stack.outbox_dir}"
     body = email_text(mails[-1][1])
     assert "/login" in body, body[:1500]
+    cue = "kata laluan sementara" if language == "ms" else "temporary password"
+    assert cue in body.lower(), f"the email is not in the applicant's language:\n{body[:1500]}"
     password = temporary_password(body)
     from argon2 import PasswordHasher
 
