@@ -24,6 +24,10 @@ from backend.settings import Settings
 log = logging.getLogger(__name__)
 CODE_TTL = timedelta(minutes=10)
 MAX_CODE_ATTEMPTS = 5
+# Anyone can type an email into the chat, so cap codes per account to stop email flooding;
+# the contract's 423 "locked" + retry_after_seconds already tells the bot what to say.
+MAX_CODES_PER_WINDOW = 5
+CODE_WINDOW = timedelta(minutes=15)
 
 
 def _locked_error(seconds: int) -> ApiError:
@@ -69,6 +73,16 @@ def request_code(
     locked = accounts.locked_for_seconds(db, account.id, now)
     if locked:
         raise _locked_error(locked)
+    recent = list(
+        db.scalars(
+            select(LoginCode.created_at)
+            .where(LoginCode.account_id == account.id, LoginCode.created_at > now - CODE_WINDOW)
+            .order_by(LoginCode.created_at)
+        )
+    )
+    if len(recent) >= MAX_CODES_PER_WINDOW:
+        wait = recent[-MAX_CODES_PER_WINDOW] + CODE_WINDOW - now
+        raise _locked_error(max(1, int(wait.total_seconds())))
     db.execute(
         update(LoginCode)
         .where(LoginCode.account_id == account.id, LoginCode.used_at.is_(None))

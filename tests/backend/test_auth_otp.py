@@ -189,3 +189,15 @@ def test_success_creates_conversation_row(
     with get_sessionmaker(backend_settings.database_url)() as db:
         row = db.get(Conversation, "tg-4242")
         assert row is not None and row.channel == "telegram" and row.account_id is not None
+
+
+def test_code_requests_are_capped(client, service_headers, account, clock) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(5):
+        assert send(client, service_headers).status_code == 200
+        clock.advance(minutes=1)
+    res = send(client, service_headers)
+    assert res.status_code == 423
+    assert res.json()["detail"]["code"] == "locked"
+    assert res.json()["detail"]["retry_after_seconds"] == 10 * 60
+    clock.advance(minutes=10, seconds=1)
+    assert send(client, service_headers).status_code == 200
