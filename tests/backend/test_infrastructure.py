@@ -227,3 +227,17 @@ def test_openapi_lists_contract_paths(client) -> None:  # type: ignore[no-untype
         "/healthz",
     ):
         assert path in paths, path
+
+
+def test_models_match_migrations(tmp_path: Path) -> None:
+    """A model change without a migration fails here, not in production."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from backend.db import Base
+
+    url = f"sqlite:///{tmp_path / 'diff.db'}"
+    upgrade_database(url)
+    with get_engine(url).connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
