@@ -300,7 +300,7 @@ function createChat(history) {
     placeholder: { text: t('placeholder') },
     characterLimit: 2000,
     styles: {
-      container: { border: '2px solid #5a6472', borderRadius: '10px', backgroundColor: '#ffffff', width: '100%', boxShadow: 'none' },
+      container: { border: '2px solid #5a6472', borderRadius: '10px', backgroundColor: '#ffffff', boxShadow: 'none' },
       focus: { border: '2px solid #0b3d91', outline: '3px solid #ffbf47' },
       text: { color: '#1a1a1a', fontSize: '16px', padding: '10px 12px' },
     },
@@ -327,15 +327,16 @@ function createChat(history) {
   };
   const sendButton = (background, svgFilter) => ({
     container: {
-      default: { backgroundColor: background, borderRadius: '8px', width: '36px', height: '36px', padding: '4px' },
+      default: { backgroundColor: background, borderRadius: '8px' },
       hover: { backgroundColor: background === '#0b3d91' ? '#072a66' : background },
     },
-    svg: { styles: { default: { filter: svgFilter, width: '22px', height: '22px', paddingTop: '3px' } } },
+    svg: { styles: { default: { filter: svgFilter } } },
   });
   chat.submitButtonStyles = {
     submit: sendButton('#0b3d91', 'brightness(0) invert(1)'),
     disabled: sendButton('#e3e7ed', 'brightness(0) opacity(0.6)'),
     loading: sendButton('#e3e7ed', 'none'),
+    position: 'outside-end',
   };
   chat.htmlClassUtilities = {
     'assist-choice': { events: { click: onChoice }, styles: choiceStyles },
