@@ -35,6 +35,7 @@ from tests.fullstack.harness import Stack, start_stack
 @dataclass
 class Load:
     latencies: list[float] = field(default_factory=list)
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     completed: int = 0
     wall: float = 0.0
@@ -61,17 +62,18 @@ def one_application(base_url: str, load: Load) -> None:
     try:
         with new_client(base_url) as client:
 
-            def timed(text: str) -> list[dict]:
+            def timed(text: str, kind: str = "form") -> list[dict]:
                 started = time.perf_counter()
                 replies = send(client, text)
                 elapsed = time.perf_counter() - started
                 with load.lock:
                     load.latencies.append(elapsed)
+                    load.by_kind.setdefault(kind, []).append(elapsed)
                 return replies
 
-            first = timed("I want to apply for a portal ID")
+            first = timed("I want to apply for a portal ID", "opener")
             summary = drive_portal_form(first, answers(), timed)
-            timed(button_payload(summary, "/affirm"))
+            timed(button_payload(summary, "/affirm"), "confirm")
         with load.lock:
             load.completed += 1
     except (ChatError, OSError) as exc:
@@ -107,7 +109,18 @@ def report(results: Results, label: str, key: str, loads: list[Load]) -> None:
     if errors:
         detail += f", {len(errors)} failed (first: {errors[0]})"
     results.add(f"turn latency p50, {label}", median(p50s), "ms", detail, key=f"{key}_p50_ms")
-    results.add(f"turn latency p95, {label}", median(p95s), "ms", key=f"{key}_p95_ms")
+    kinds = []
+    for kind in ("opener", "form", "confirm"):
+        values = [v for x in loads for v in x.by_kind.get(kind, [])]
+        if values:
+            kinds.append(f"{kind} p50 {percentile(values, 50) * 1000:,.0f}")
+    results.add(
+        f"turn latency p95, {label}",
+        median(p95s),
+        "ms",
+        "; ".join(kinds) + (" ms" if kinds else ""),
+        key=f"{key}_p95_ms",
+    )
     results.add(f"throughput, {label}", median(rates), "turns/s", key=f"{key}_turns_per_s")
 
 
