@@ -171,8 +171,10 @@ def test_widget_conversation_buttons_history_language_and_outage(page, server, f
     assert fake_rasa.messages[-1]["message"] == "my IC is 900101-14-5678"
     assert fake_rasa.messages[-1]["sender"].startswith("web-")
 
-    # a button shows its title and sends its payload
-    page.get_by_role("button", name="Yes, apply").click()
+    # a button shows its title and sends its payload (pressed from the keyboard: focus returns
+    # to the message box)
+    page.get_by_role("button", name="Yes, apply").focus()
+    page.keyboard.press("Enter")
     download = page.locator("#assist-chat a[download]")
     download.wait_for(timeout=10_000)
     assert fake_rasa.messages[-1]["message"] == "/affirm"
@@ -180,6 +182,8 @@ def test_widget_conversation_buttons_history_language_and_outage(page, server, f
     assert "Yes, apply" in " ".join(
         page.locator("#assist-chat .user-message-text").all_inner_texts()
     )
+    focused = "() => document.querySelector('#assist-chat').shadowRoot.activeElement?.id"
+    assert page.evaluate(focused) == "text-input"
     link = page.locator("#assist-chat a", has_text="Open the portal")
     assert link.get_attribute("href") == "https://portal.example/"
     assert link.get_attribute("rel") == "noopener noreferrer"

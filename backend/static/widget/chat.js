@@ -156,6 +156,12 @@ function onChoice(event) {
   const button = event.target && event.target.closest ? event.target.closest('.assist-choice') : event.target;
   if (!button || button.disabled) return;
   sendAsUser(button.textContent, button.getAttribute('data-payload'));
+  keepKeyboardFocus(event);
+}
+
+// The pressed button is disabled at once; a keyboard user (click with detail 0) goes on typing.
+function keepKeyboardFocus(event) {
+  if (event && event.detail === 0 && chat) chat.focusInput();
 }
 
 // "Try again" re-sends what the user typed or tapped (a tapped button's payload stays offered).
@@ -169,6 +175,7 @@ function onRetry(event) {
   if (!button || button.disabled) return;
   button.disabled = true;
   sendAsUser(button.getAttribute('data-text'), button.getAttribute('data-payload'));
+  keepKeyboardFocus(event);
 }
 
 const DISABLED_STYLE = 'opacity:0.55;cursor:not-allowed;background-color:#ffffff;color:#0b3d91';
