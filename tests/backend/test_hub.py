@@ -431,3 +431,21 @@ def test_internal_endpoint_closed_without_a_configured_token(app, fake_rasa: Fak
             headers={"Authorization": "Bearer "},
         )
     assert response.status_code == 503 and fake_rasa.calls == []
+
+
+def test_build_widget_copy_is_idempotent(tmp_path) -> None:
+    from scripts.build_widget import FILES, copy_files
+
+    node_modules, vendor = tmp_path / "node_modules", tmp_path / "vendor"
+    for package, inner, _dest in FILES:
+        source = node_modules / package / inner
+        source.parent.mkdir(parents=True, exist_ok=True)
+        source.write_text(f"// {inner}\n")
+    assert len(copy_files(node_modules, vendor)) == len(FILES)
+    assert copy_files(node_modules, vendor) == []
+    assert (
+        vendor / "deep-chat" / "deepChat.bundle.js"
+    ).read_text() == "// dist/deepChat.bundle.js\n"
+    assert (vendor / ".gitignore").read_text().splitlines()[1] == "*"
+    (node_modules / "deep-chat" / "dist" / "deepChat.bundle.js").write_text("// new version\n")
+    assert [p.name for p in copy_files(node_modules, vendor)] == ["deepChat.bundle.js"]
