@@ -183,12 +183,13 @@ class ActionQuoteContribution(Action):
         socso = quote.get("socso") or {}
         eis = quote.get("eis") or {}
         skbbk = (quote.get("skbbk") or {}).get("employee") or "0.00"
+        top_band = band.get("to") in (None, "")  # wages above the ceiling
         dispatcher.utter_message(
-            response="utter_rate_quote",
+            response="utter_rate_quote_top_band" if top_band else "utter_rate_quote",
             wage=display_amount(quote.get("wage", wage)),
             month_label=month_label(quote.get("month", month), language),
-            band_from=display_amount(band.get("from", "0.00")),
-            band_to=display_amount(band.get("to", "0.00")),
+            band_from=display_amount(band.get("from") or "0.00"),
+            band_to=display_amount(band.get("to") or "0.00"),
             socso_employer=display_amount(socso.get("employer", "0.00")),
             socso_employee=display_amount(socso.get("employee", "0.00")),
             eis_employer=display_amount(eis.get("employer", "0.00")),

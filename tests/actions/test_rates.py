@@ -123,3 +123,13 @@ async def test_quote_rejected_and_unavailable(domain, fake_backend):
 async def test_no_amount_asks_for_it(domain, fake_backend):
     _, messages = await run(ActionQuoteContribution(), make_tracker(), domain)
     assert responses(messages) == ["utter_ask_wage_amount"]
+
+
+async def test_wage_above_the_ceiling_uses_the_top_band_reply(domain, fake_backend):
+    body = quote_body()
+    body["band"] = {"from": "6000.01", "to": None}
+    fake_backend.routes[QUOTE] = (200, body)
+    tracker = make_tracker(slots={"wage_amount": "6500.00"})
+    _, messages = await run(ActionQuoteContribution(), tracker, domain)
+    assert messages[0]["response"] == "utter_rate_quote_top_band"
+    assert messages[0]["band_from"] == "6,000.01"
