@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import MessageLimit
-from telegram.error import InvalidToken, TelegramError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -46,6 +46,7 @@ DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # what a bot may upload
 
 EXIT_NO_TOKEN = 2
 EXIT_TOKEN_REJECTED = 3
+EXIT_TELEGRAM_UNREACHABLE = 4
 
 # Commands become ordinary messages the bot understands (typed "/intent" texts are refused by
 # the hub unless the bot offered them, so commands are mapped to words, in the user's language).
@@ -393,6 +394,10 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_TOKEN_REJECTED
+    except NetworkError as exc:  # only at start-up: once polling, PTB retries by itself
+        where = settings.telegram_api_base_url or "https://api.telegram.org"
+        print(f"Cannot reach the Telegram Bot API at {where}: {exc}", file=sys.stderr)
+        return EXIT_TELEGRAM_UNREACHABLE
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +18,7 @@ from telegram import InlineKeyboardMarkup, Update
 from backend.settings import REPO_ROOT
 from gateway.telegram import (
     CALLBACK_DATA_LIMIT,
+    EXIT_TELEGRAM_UNREACHABLE,
     EXIT_TOKEN_REJECTED,
     TEXT_LIMIT,
     CallbackStore,
@@ -360,3 +362,23 @@ def test_missing_token_exits() -> None:
         timeout=60,
     )
     assert result.returncode == 2 and "TELEGRAM_BOT_TOKEN is not set" in result.stderr
+
+
+def test_unreachable_telegram_exits_with_clear_error() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again at once: nothing listens there
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.telegram"],
+        cwd=REPO_ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == EXIT_TELEGRAM_UNREACHABLE, result.stderr
+    assert "Cannot reach the Telegram Bot API" in result.stderr
