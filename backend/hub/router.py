@@ -5,6 +5,7 @@ See docs/architecture.md, "Conversation hub".
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from collections.abc import AsyncIterator
@@ -63,6 +64,18 @@ def _secure_cookie(request: Request, settings: Settings) -> bool:
 
 # --- page ---
 
+_ASSETS = (
+    REPO_ROOT / "backend" / "static" / "widget" / "chat.js",
+    REPO_ROOT / "backend" / "static" / "widget" / "chat.css",
+    REPO_ROOT / "backend" / "static" / "vendor" / "deep-chat" / "deepChat.bundle.js",
+)
+
+
+def _asset_version() -> str:
+    """Changes whenever a widget file changes, so browsers never run a stale chat.js."""
+    stamps = [f"{p.stat().st_mtime_ns}:{p.stat().st_size}" for p in _ASSETS if p.exists()]
+    return hashlib.sha256("|".join(stamps).encode()).hexdigest()[:12]
+
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 @router.get("/chat", response_class=HTMLResponse, include_in_schema=False)
@@ -76,7 +89,12 @@ async def chat_page(request: Request) -> HTMLResponse:
     response = templates.TemplateResponse(
         request,
         "chat.html",
-        {"language": language, "strings": WIDGET_STRINGS[language], "config": config},
+        {
+            "language": language,
+            "strings": WIDGET_STRINGS[language],
+            "config": config,
+            "v": _asset_version(),
+        },
     )
     response.headers["Cache-Control"] = "no-store"
     return response
