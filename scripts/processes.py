@@ -165,7 +165,12 @@ def process_specs(
                 "--credentials",
                 str(REPO / "credentials.yml"),
             ],
-            {**base, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"},
+            {
+                **base,
+                "RASA_TELEMETRY_ENABLED": "false",
+                "TF_CPP_MIN_LOG_LEVEL": "2",
+                "PYTHONWARNINGS": "ignore",
+            },
             f"http://127.0.0.1:{ports.rasa}/status?token={base.get('RASA_TOKEN', '')}",
         ),
     ]
