@@ -200,6 +200,39 @@ class Stack:
         popen = self.popens.get(name)
         return popen.pid if popen else None
 
+    def _spawn(self, proc: Proc) -> None:
+        with self.log_path(proc.name).open("a") as log:
+            self.popens[proc.name] = subprocess.Popen(
+                proc.argv,
+                cwd=proc.cwd,
+                env=proc.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    def stop_process(self, name: str, timeout: float = 15.0) -> None:
+        """Stop one process (SIGTERM to its group, SIGKILL after ``timeout``)."""
+        popen = self.popens.get(name)
+        if popen is None or popen.poll() is not None:
+            return
+        try:
+            os.killpg(popen.pid, signal.SIGTERM)
+            popen.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(popen.pid, signal.SIGKILL)
+            popen.wait(timeout=10)
+        except ProcessLookupError:
+            pass
+
+    def start_process(self, name: str, timeout: float = HEALTH_TIMEOUT) -> None:
+        """Start one (stopped) process again and wait until it is healthy."""
+        proc = next(p for p in self.procs if p.name == name)
+        self._spawn(proc)
+        if wait_healthy([proc], timeout=timeout, alive=self.alive):
+            raise StackError(f"{name} not healthy after a restart:\n{self.log_tails()}")
+
     def stop(self) -> None:
         """Terminate every process (SIGTERM to its group, SIGKILL after 15 s); drop PG databases."""
         for popen in reversed(list(self.popens.values())):
@@ -324,17 +357,7 @@ def start_stack(
     try:
         _migrate(env, var_dir / "logs" / "migrate.log")
         for proc in procs:
-            log = stack.log_path(proc.name).open("w")
-            stack.popens[proc.name] = subprocess.Popen(
-                proc.argv,
-                cwd=proc.cwd,
-                env=proc.env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-            )
-            log.close()
+            stack._spawn(proc)
         bad = wait_healthy(procs, timeout=health_timeout, alive=stack.alive)
         if bad:
             states = ", ".join(

@@ -310,3 +310,31 @@ def test_login_from_the_chat(stack, db, service, language, opener, agree):
     assert row["account_id"] is not None, f"conversation not logged in:\n{transcript}"
     assert row["email"] == applicant.email.lower()
     assert row["terms_accepted_at"] is not None, f"terms not recorded:\n{transcript}"
+
+
+def test_a_field_can_be_changed_from_the_summary(stack, db):
+    applicant = make_applicant("en")
+    new_email = f"corrected.{secrets.token_hex(4)}@example.com"
+    transcript = Transcript()
+    with new_client(stack.base_url) as client:
+        first = say(client, transcript, "I want to apply for a portal ID")
+        summary = _continue_form(client, applicant, first, transcript)
+        replies = say(client, transcript, button_payload(summary, '"email"'))
+        assert asked_field(replies) == "email", f"the email was not asked again:\n{transcript}"
+        summary = say(client, transcript, new_email)
+        assert new_email in all_text(summary), f"the summary lacks the new email:\n{transcript}"
+        assert applicant.email not in all_text(summary), transcript
+        final = say(client, transcript, button_payload(summary, "/affirm"))
+        assert documents(final), f"no document after the correction:\n{transcript}"
+
+    with db.connect() as conn:
+        emails = (
+            conn.execute(
+                text("SELECT email FROM portal_accounts WHERE email IN (:a, :b)"),
+                {"a": applicant.email.lower(), "b": new_email},
+            )
+            .scalars()
+            .all()
+        )
+    assert emails == [new_email], emails
+    assert emails_to(stack.outbox_dir, new_email), "no email to the corrected address"
