@@ -3,7 +3,8 @@
 Parts (default: warm, train, latency, memory; ``--cold`` adds cold set-up):
 
 - ``cold``    — fresh clone + ``python3 scripts/assist.py setup`` (opt-in: ``--cold``; minutes)
-- ``warm``    — ``python3 scripts/assist.py run`` until every process is healthy
+- ``warm``    — ``python3 scripts/assist.py run`` until every process is healthy, and the
+                processes alone (migrate + start → healthy)
 - ``train``   — ``rasa train`` of the real data with an empty cache
 - ``latency`` — turn latency through the hub (p50/p95), 1 user and ``--users`` (20) at once,
                 with the action server and the backend in the loop
@@ -73,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     steps = [
         ("cold", lambda: cold.run(results, args.cold_runs, args.cold_no_cache)),
-        ("warm", lambda: warm.run(results, args.runs)),
+        ("warm", lambda: warm.run(results, args.runs, args.model)),
         ("train", lambda: train.run(results, args.runs)),
     ]
     for name, step in steps:
