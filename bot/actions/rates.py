@@ -55,7 +55,9 @@ _PLAIN_AMOUNT = re.compile(
 _JUST_AMOUNT = re.compile(r"\s*(?:rm|myr)?\s*[\d,.]+\s*k?\s*(?:ringgit)?\s*", re.IGNORECASE)
 
 
-def parse_month(text: str | None, today: date | None = None) -> str | None:
+def parse_month(
+    text: str | None, today: date | None = None, require_year: bool = False
+) -> str | None:
     """'October 2025', 'Oktober 2025', 'okt', '2025-10', '10/2025' → '2025-10'; else None.
 
     A month name without a year means the latest such month not after this month.
@@ -69,8 +71,9 @@ def parse_month(text: str | None, today: date | None = None) -> str | None:
     match = _SLASH_MONTH.search(text)
     if match and 1 <= int(match.group(1)) <= 12:
         return f"{int(match.group(2)):04d}-{int(match.group(1)):02d}"
-    match = _NAMED_MONTH.search(text)
-    if match:
+    for match in _NAMED_MONTH.finditer(text):
+        if require_year and not match.group(2):
+            continue  # "may" in "may I know" is not a month
         month = MONTHS[match.group(1).lower()]
         if match.group(2):
             year = int(match.group(2))
@@ -129,6 +132,9 @@ class ValidateRateQuoteForm(FormValidationAction):
     def validate_wage_amount(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
+        if isinstance(value, list):  # several amount entities, e.g. "RM2800 bulan oktober 2025"
+            latest = tracker.latest_message.get("text") or ""
+            value = find_amount(latest) or (value[0] if value else "")
         text = str(value or "")
         candidate = text if _JUST_AMOUNT.fullmatch(text) else find_amount(text)
         try:
@@ -161,7 +167,12 @@ class ActionQuoteContribution(Action):
             return events
         language = current_language(tracker)
         month_text = tracker.get_slot("quote_month")
-        month = parse_month(month_text) if month_text else None
+        if isinstance(month_text, list):
+            month_text = " ".join(str(part) for part in month_text)
+        # The whole message reads "Oktober 2025" better than an entity that kept only "Oktober".
+        month = parse_month(tracker.latest_message.get("text"), require_year=True) or (
+            parse_month(month_text) if month_text else None
+        )
         if month is None:
             month = date.today().strftime("%Y-%m")
             if month_text:

@@ -133,3 +133,30 @@ async def test_wage_above_the_ceiling_uses_the_top_band_reply(domain, fake_backe
     _, messages = await run(ActionQuoteContribution(), tracker, domain)
     assert messages[0]["response"] == "utter_rate_quote_top_band"
     assert messages[0]["band_from"] == "6,000.01"
+
+
+async def test_several_amount_entities_pick_the_wage_not_the_year(domain):
+    tracker = make_tracker(
+        text="caruman perkeso utk gaji RM2800 bulan oktober 2025",
+        intent="ask_contribution_rate",
+        active_loop="rate_quote_form",
+        requested_slot="wage_amount",
+        slot_events={"wage_amount": ["RM2800", "2025"]},
+    )
+    events, _ = await run(ValidateRateQuoteForm(), tracker, domain)
+    assert slot_values(events)["wage_amount"] == "2800.00"
+
+
+async def test_month_year_read_from_the_message(domain, fake_backend):
+    fake_backend.routes[QUOTE] = (200, quote_body())
+    tracker = make_tracker(
+        text="caruman perkeso utk gaji RM2800 bulan oktober 2025",
+        slots={"wage_amount": "2800.00", "quote_month": "oktober"},
+    )
+    await run(ActionQuoteContribution(), tracker, domain)
+    assert params_month(fake_backend) == "2025-10"
+
+
+def test_parse_month_requiring_a_year():
+    assert parse_month("may i know the socso for 3000", TODAY, require_year=True) is None
+    assert parse_month("socso for 3000 in may 2025", TODAY, require_year=True) == "2025-05"
