@@ -1,10 +1,10 @@
 """Benchmarks: ``.venv/bin/python -m bench`` (from the repo root, after set-up).
 
-Parts (default: warm, train, latency, memory; ``--cold`` adds cold set-up):
+Parts (default: warm, start, train, latency, memory; ``--cold`` adds cold set-up):
 
 - ``cold``    — fresh clone + ``python3 scripts/assist.py setup`` (opt-in: ``--cold``; minutes)
-- ``warm``    — ``python3 scripts/assist.py run`` until every process is healthy, and the
-                processes alone (migrate + start → healthy)
+- ``warm``    — ``python3 scripts/assist.py run`` until every process is healthy
+- ``start``   — the processes alone: migrate an empty SQLite file, start all three → healthy
 - ``train``   — ``rasa train`` of the real data with an empty cache
 - ``latency`` — turn latency through the hub (p50/p95), 1 user and ``--users`` (20) at once,
                 with the action server and the backend in the loop
@@ -36,7 +36,7 @@ from bench import cold, latency, train, warm  # noqa: E402
 from bench.common import Results, machine  # noqa: E402
 from scripts.processes import MODEL_PATH  # noqa: E402
 
-PARTS = ("cold", "warm", "train", "latency", "memory")
+PARTS = ("cold", "warm", "start", "train", "latency", "memory")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     if "cold" in parts and not (args.cold or args.only):
         parts.remove("cold")
     parts = [p for p in parts if p not in args.skip]
-    if any(p in parts for p in ("warm", "latency", "memory")) and not args.model.exists():
+    if any(p in parts for p in ("start", "latency", "memory")) and not args.model.exists():
         print(f"No model at {args.model}: run `python3 scripts/assist.py setup`.", file=sys.stderr)
         return 2
 
@@ -74,7 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     steps = [
         ("cold", lambda: cold.run(results, args.cold_runs, args.cold_no_cache)),
-        ("warm", lambda: warm.run(results, args.runs, args.model)),
+        ("warm", lambda: warm.run(results, args.runs)),
+        ("start", lambda: warm.run_processes(results, args.runs, args.model)),
         ("train", lambda: train.run(results, args.runs)),
     ]
     for name, step in steps:

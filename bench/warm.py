@@ -88,7 +88,7 @@ def processes_only(model: Path) -> float:
         return stack.started_in
 
 
-def run(results: Results, runs: int, model: Path = MODEL_PATH, full: bool = True) -> None:
+def run_processes(results: Results, runs: int, model: Path = MODEL_PATH) -> None:
     print(f"Process start ({runs} runs: migrate + backend, actions, Rasa → healthy)", flush=True)
     times = [processes_only(model) for _ in range(runs)]
     results.add(
@@ -98,8 +98,9 @@ def run(results: Results, runs: int, model: Path = MODEL_PATH, full: bool = True
         f"runs: {', '.join(f'{t:.1f}' for t in times)}",
         key="process_start_s",
     )
-    if not full:
-        return
+
+
+def run(results: Results, runs: int) -> None:
     print(f"Warm start ({runs} runs of `scripts/assist.py run` → all healthy)", flush=True)
     start_once()  # the first start may still apply migrations or retrain: not counted
     times = []
