@@ -7,7 +7,8 @@ databases dropped) when the session ends or the other database's stack starts.
 
 Run just these: ``.venv/bin/python -m pytest -m fullstack`` (the model must exist:
 ``python3 scripts/assist.py setup``). ``TEST_DATABASE_URL=postgresql+psycopg2://postgres@127.0.0.1:5432/test``
-adds the PostgreSQL run.
+adds the PostgreSQL run (``-m "not postgres"`` leaves it out); ``ASSIST_TEST_MODEL=<path>`` runs
+against another model file. ``ASSIST_STACK_HEALTH_TIMEOUT`` (s, default 300) bounds the start.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ def pytest_sessionfinish(session, exitstatus):  # noqa: ARG001
     harness.stop_all()
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(
+    scope="session", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
 def stack(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
     yield start_or_skip(request.param, tmp_path_factory)
 
