@@ -4,14 +4,24 @@ from backend.db import Base
 from backend.models.accounts import LoginCode, LoginLockout, PortalAccount, PortalApplication
 from backend.models.conversations import Conversation, ConversationMessage
 from backend.models.email import OutboxEmail
+from backend.models.registration import (
+    Employee,
+    Employer,
+    RegistrationDocument,
+    RegistrationLetter,
+)
 
 __all__ = [
     "Base",
     "Conversation",
     "ConversationMessage",
+    "Employee",
+    "Employer",
     "LoginCode",
     "LoginLockout",
     "OutboxEmail",
     "PortalAccount",
     "PortalApplication",
+    "RegistrationDocument",
+    "RegistrationLetter",
 ]
