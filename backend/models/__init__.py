@@ -2,6 +2,14 @@
 
 from backend.db import Base
 from backend.models.accounts import LoginCode, LoginLockout, PortalAccount, PortalApplication
+from backend.models.contributions import (
+    Contribution,
+    ContributionLine,
+    Payment,
+    PaymentEvent,
+    PaymentItem,
+    Receipt,
+)
 from backend.models.conversations import Conversation, ConversationMessage
 from backend.models.email import OutboxEmail
 from backend.models.registration import (
@@ -13,6 +21,8 @@ from backend.models.registration import (
 
 __all__ = [
     "Base",
+    "Contribution",
+    "ContributionLine",
     "Conversation",
     "ConversationMessage",
     "Employee",
@@ -20,8 +30,12 @@ __all__ = [
     "LoginCode",
     "LoginLockout",
     "OutboxEmail",
+    "Payment",
+    "PaymentEvent",
+    "PaymentItem",
     "PortalAccount",
     "PortalApplication",
+    "Receipt",
     "RegistrationDocument",
     "RegistrationLetter",
 ]
