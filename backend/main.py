@@ -10,7 +10,21 @@ from fastapi.staticfiles import StaticFiles
 from backend.errors import install_error_handlers
 from backend.hub import router as hub_router
 from backend.logging_setup import configure_logging
-from backend.routers import auth, conversations, files, health, pages, portal_applications, rates
+from backend.routers import (
+    auth,
+    catalogue,
+    contributions,
+    conversations,
+    files,
+    health,
+    pages,
+    payments,
+    portal_applications,
+    rates,
+    receipts,
+    registrations,
+    upload_pages,
+)
 from backend.settings import REPO_ROOT, Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -30,6 +44,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     install_error_handlers(app)
     for module in (health, rates, auth, conversations, portal_applications, files, pages):
+        app.include_router(module.router)
+    for module in (contributions, payments, receipts):
+        app.include_router(module.router)
+    app.include_router(payments.pages)
+    for module in (catalogue, registrations, upload_pages):
         app.include_router(module.router)
     app.include_router(hub_router.router)
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "backend" / "static"), name="static")

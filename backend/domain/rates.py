@@ -405,3 +405,25 @@ def quote(
             "unconfirmed until PERKESO publishes the official table."
         )
     return result
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which schemes cover a worker in a month: SOCSO category (None = none) and EIS."""
+
+    category: int | None
+    employer_only: bool
+    eis: bool
+    rules: tuple[str, ...]
+
+
+def coverage(facts: WorkerFacts, first_day: date) -> Coverage:
+    """The category and EIS rules of :func:`quote` without the amounts (used by registration)."""
+    rules: list[str] = []
+    category, employer_only = _socso_category(facts, first_day, rules)
+    if first_day < EIS_START:
+        rules.append("EIS started in January 2018, so none is due for this month.")
+        eis = False
+    else:
+        eis = category is not None and _eis_applies(facts, first_day, rules)
+    return Coverage(category, employer_only, eis, tuple(rules))

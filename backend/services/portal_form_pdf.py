@@ -9,13 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from backend.domain.identifiers import format_mykad
 
@@ -32,35 +40,85 @@ class PortalFormData:
     company_role: str
 
 
-def render_portal_form(data: PortalFormData, path: Path) -> Path:
-    """Write the form to ``path`` (folders created) and return it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+def pdf_styles() -> dict[str, ParagraphStyle]:
+    """The paragraph styles every generated form and letter uses (one look for all PDFs)."""
     styles = getSampleStyleSheet()
-    small = ParagraphStyle("small", parent=styles["Normal"], fontSize=8.5, leading=11)
     normal = ParagraphStyle("cell", parent=styles["Normal"], fontSize=10, leading=13)
-    label = ParagraphStyle("label", parent=normal, fontName="Helvetica-Bold")
-    centre_bold = ParagraphStyle(
-        "hdr", parent=styles["Normal"], fontName="Helvetica-Bold", fontSize=12, alignment=1
-    )
     centre = ParagraphStyle("hdr2", parent=styles["Normal"], fontSize=9.5, alignment=1)
-    title = ParagraphStyle(
-        "title", parent=styles["Title"], fontSize=12.5, leading=16, spaceAfter=2, alignment=1
-    )
-    subtitle = ParagraphStyle("subtitle", parent=centre, fontName="Helvetica-Oblique")
+    return {
+        "small": ParagraphStyle("small", parent=styles["Normal"], fontSize=8.5, leading=11),
+        "normal": normal,
+        "label": ParagraphStyle("label", parent=normal, fontName="Helvetica-Bold"),
+        "centre_bold": ParagraphStyle(
+            "hdr", parent=styles["Normal"], fontName="Helvetica-Bold", fontSize=12, alignment=1
+        ),
+        "centre": centre,
+        "title": ParagraphStyle(
+            "title", parent=styles["Title"], fontSize=12.5, leading=16, spaceAfter=2, alignment=1
+        ),
+        "subtitle": ParagraphStyle("subtitle", parent=centre, fontName="Helvetica-Oblique"),
+    }
 
-    def cell(text: str) -> Paragraph:
-        return Paragraph(escape(text), normal)
 
-    doc = SimpleDocTemplate(
+def new_document(path: Path, title: str, subject: str) -> SimpleDocTemplate:
+    """An A4 document with the house margins; folders are created."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return SimpleDocTemplate(
         str(path),
         pagesize=A4,
         leftMargin=20 * mm,
         rightMargin=20 * mm,
         topMargin=18 * mm,
         bottomMargin=18 * mm,
-        title="Borang Permohonan Enrolment Penggunaan Portal ASSIST",
+        title=title,
         author="ASSIST Assistant",
-        subject=f"Portal ID application {data.reference}",
+        subject=subject,
+    )
+
+
+def letterhead(styles: dict[str, ParagraphStyle]) -> list[Flowable]:
+    return [
+        Paragraph("PERTUBUHAN KESELAMATAN SOSIAL (PERKESO)", styles["centre_bold"]),
+        Paragraph("Social Security Organisation, Malaysia", styles["centre"]),
+    ]
+
+
+def field_table(
+    rows: list[tuple[str, str]], styles: dict[str, ParagraphStyle], shaded: bool = True
+) -> Table:
+    """Label/value rows in the bordered two-column table of the forms."""
+    table = Table(
+        [
+            [Paragraph(escape(k), styles["label"]), Paragraph(escape(v), styles["normal"])]
+            for k, v in rows
+        ],
+        colWidths=[72 * mm, 98 * mm],
+    )
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 6),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+    ]
+    if shaded:
+        commands.append(("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#EEF2F7")))
+    table.setStyle(TableStyle(commands))
+    return table
+
+
+def render_portal_form(data: PortalFormData, path: Path) -> Path:
+    """Write the form to ``path`` (folders created) and return it."""
+    styles = pdf_styles()
+    small, normal = styles["small"], styles["normal"]
+    title, subtitle = styles["title"], styles["subtitle"]
+
+    def cell(text: str) -> Paragraph:
+        return Paragraph(escape(text), normal)
+
+    doc = new_document(
+        path,
+        "Borang Permohonan Enrolment Penggunaan Portal ASSIST",
+        f"Portal ID application {data.reference}",
     )
     when = data.submitted_at.strftime("%d/%m/%Y %H:%M") + " UTC"
     fields = [
@@ -71,21 +129,7 @@ def render_portal_form(data: PortalFormData, path: Path) -> Path:
         ("Nama Syarikat / Company Name", data.company_name),
         ("Jawatan / Position in Company", data.company_role),
     ]
-    table = Table(
-        [[Paragraph(escape(k), label), cell(v)] for k, v in fields],
-        colWidths=[72 * mm, 98 * mm],
-    )
-    table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#EEF2F7")),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 6),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-            ]
-        )
-    )
+    table = field_table(fields, styles)
     meta = Table(
         [
             [Paragraph("<b>No. Rujukan / Reference</b>", normal), cell(data.reference)],
@@ -95,8 +139,7 @@ def render_portal_form(data: PortalFormData, path: Path) -> Path:
     )
     meta.setStyle(TableStyle([("BOX", (0, 0), (-1, -1), 0.6, colors.black)]))
     story = [
-        Paragraph("PERTUBUHAN KESELAMATAN SOSIAL (PERKESO)", centre_bold),
-        Paragraph("Social Security Organisation, Malaysia", centre),
+        *letterhead(styles),
         Spacer(1, 6 * mm),
         Paragraph("BORANG PERMOHONAN ENROLMENT PENGGUNAAN PORTAL ASSIST", title),
         Paragraph("Application Form for ASSIST Portal User Enrolment", subtitle),
