@@ -13,12 +13,15 @@ from backend.logging_setup import configure_logging
 from backend.routers import (
     auth,
     catalogue,
+    contributions,
     conversations,
     files,
     health,
     pages,
+    payments,
     portal_applications,
     rates,
+    receipts,
     registrations,
     upload_pages,
 )
@@ -42,6 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for module in (health, rates, auth, conversations, portal_applications, files, pages):
         app.include_router(module.router)
+    for module in (contributions, payments, receipts):
+        app.include_router(module.router)
+    app.include_router(payments.pages)
     for module in (catalogue, registrations, upload_pages):
         app.include_router(module.router)
     app.include_router(hub_router.router)

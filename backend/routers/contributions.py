@@ -1,0 +1,195 @@
+"""Contributions (QRG 5–6) for the action server: service token + ``sender_id``."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
+
+from backend.db import get_db
+from backend.deps import Clock, get_app_settings, get_clock, require_service_token
+from backend.models import Employer
+from backend.services import contributions as service
+from backend.settings import Settings
+
+router = APIRouter(
+    prefix="/api/v1/contributions",
+    tags=["contributions"],
+    dependencies=[Depends(require_service_token)],
+)
+
+Db = Annotated[Session, Depends(get_db)]
+Now = Annotated[Clock, Depends(get_clock)]
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
+SenderQ = Annotated[str, Query(min_length=1, max_length=128)]
+
+
+class LineIn(BaseModel):
+    employee_id: int | None = None
+    id_no: str | None = None
+    wage: Decimal | None = Field(default=None, ge=0, max_digits=12, decimal_places=2)
+    status: str = "working"
+    event_date: date | None = None
+
+
+class ContributionIn(BaseModel):
+    sender_id: str = Field(min_length=1, max_length=128)
+    employer_id: int
+    month: str
+    type: str = "Monthly"
+    act: str = "both"
+    lines: list[LineIn] | None = None
+
+
+class LinesIn(BaseModel):
+    sender_id: str = Field(min_length=1, max_length=128)
+    lines: list[LineIn]
+
+
+class SenderIn(BaseModel):
+    sender_id: str = Field(min_length=1, max_length=128)
+
+
+class ImportIn(BaseModel):
+    sender_id: str = Field(min_length=1, max_length=128)
+    employer_id: int
+    format: str = "text"  # text | csv
+    content: str = Field(max_length=5_000_000)
+    type: str = "Monthly"
+    act: str = "both"
+    month: str | None = None
+    skip_bad_lines: bool = False
+
+
+def _lines(items: list[LineIn] | None) -> list[service.LineInput] | None:
+    if items is None:
+        return None
+    return [service.LineInput(**item.model_dump()) for item in items]
+
+
+def _full(db: Session, row: Any, settings: Settings) -> dict[str, Any]:
+    out = service.view(row, db.get(Employer, row.employer_id))
+    if row.status == "submitted":
+        out["slips"] = service.slips_view(db, row, settings)
+    return out
+
+
+@router.get("/pending")
+def pending(sender_id: SenderQ, employer_id: int, db: Db, clock: Now) -> dict[str, Any]:
+    account = service.acting_account(db, sender_id)
+    now = clock()
+    months = service.pending_months(db, account, employer_id, now.date(), service.config())
+    return {"employer_id": employer_id, "pending": months}
+
+
+@router.get("")
+def list_all(
+    sender_id: SenderQ,
+    employer_id: int,
+    db: Db,
+    settings: AppSettings,
+    status: str | None = None,
+    unpaid: bool = False,
+) -> dict[str, Any]:
+    account = service.acting_account(db, sender_id)
+    rows = service.list_contributions(db, account, employer_id, status, unpaid)
+    return {"contributions": [_full(db, row, settings) for row in rows]}
+
+
+@router.post("", status_code=201)
+def create(body: ContributionIn, db: Db, clock: Now, settings: AppSettings) -> dict[str, Any]:
+    account = service.acting_account(db, body.sender_id)
+    row = service.create_draft(
+        db,
+        account,
+        body.employer_id,
+        body.month,
+        body.type,
+        body.act,
+        _lines(body.lines),
+        clock(),
+        body.sender_id,
+    )
+    return _full(db, row, settings)
+
+
+@router.post("/import", status_code=201)
+def import_file(body: ImportIn, db: Db, clock: Now, settings: AppSettings) -> dict[str, Any]:
+    account = service.acting_account(db, body.sender_id)
+    row, errors, imported = service.import_file(
+        db,
+        account,
+        body.employer_id,
+        body.content,
+        body.format,
+        body.type,
+        body.act,
+        body.month,
+        body.skip_bad_lines,
+        clock(),
+        body.sender_id,
+    )
+    return {
+        "contribution": _full(db, row, settings),
+        "imported": imported,
+        "skipped": len(errors),
+        "errors": [e.to_dict() for e in errors],
+    }
+
+
+@router.get("/{contribution_id}")
+def get_one(
+    contribution_id: int, sender_id: SenderQ, db: Db, settings: AppSettings
+) -> dict[str, Any]:
+    account = service.acting_account(db, sender_id)
+    return _full(db, service.contribution_of(db, account, contribution_id), settings)
+
+
+@router.put("/{contribution_id}/lines")
+def replace_lines(
+    contribution_id: int, body: LinesIn, db: Db, clock: Now, settings: AppSettings
+) -> dict[str, Any]:
+    account = service.acting_account(db, body.sender_id)
+    row = service.update_draft(db, account, contribution_id, _lines(body.lines) or [], clock())
+    return _full(db, row, settings)
+
+
+@router.post("/{contribution_id}/complete")
+def complete(
+    contribution_id: int, body: SenderIn, db: Db, clock: Now, settings: AppSettings
+) -> dict[str, Any]:
+    account = service.acting_account(db, body.sender_id)
+    return _full(db, service.complete(db, account, contribution_id, clock()), settings)
+
+
+@router.post("/{contribution_id}/submit")
+def submit(
+    contribution_id: int, body: SenderIn, db: Db, clock: Now, settings: AppSettings
+) -> dict[str, Any]:
+    account = service.acting_account(db, body.sender_id)
+    return _full(db, service.submit(db, account, contribution_id, clock()), settings)
+
+
+@router.get("/{contribution_id}/textfile", response_class=PlainTextResponse)
+def text_file(contribution_id: int, sender_id: SenderQ, db: Db) -> PlainTextResponse:
+    account = service.acting_account(db, sender_id)
+    name, text = service.text_file_for(db, account, contribution_id)
+    return PlainTextResponse(
+        text,
+        media_type="text/plain; charset=us-ascii",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/{contribution_id}/slips")
+def slips(
+    contribution_id: int, sender_id: SenderQ, db: Db, settings: AppSettings
+) -> dict[str, Any]:
+    account = service.acting_account(db, sender_id)
+    row = service.contribution_of(db, account, contribution_id)
+    return {"slips": service.slips_view(db, row, settings)}

@@ -1,0 +1,726 @@
+"""QRG 5–6: contributions per employer and month — draft, complete, submit, import, text file.
+
+Every call names the chat (``sender_id``); the account is the one logged in on that chat
+(``conversations.account_id``), and an employer of another account is simply "not found".
+Amounts come from :mod:`backend.domain.contributions` (the rate tables), never from the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from backend.domain import business_days, deadlines, textfile
+from backend.domain import contributions as domain
+from backend.domain.contribution_refs import make_reference
+from backend.domain.money import format_ringgit
+from backend.domain.rates import WorkerFacts
+from backend.errors import ApiError
+from backend.models import Contribution, ContributionLine, Employee, Employer, PortalAccount
+from backend.services import conversations, files
+from backend.settings import VAR_DIR, Settings
+
+log = logging.getLogger(__name__)
+
+TYPES = ("Monthly", "Arrears", "Short")
+ACTS = ("act4", "act800", "both")
+COUNTER_BANKS = (
+    "Maybank",
+    "RHB Bank (cash only)",
+    "Public Bank",
+)
+
+
+class ContributionSettings(BaseSettings):
+    """Unconfirmed rules kept in configuration (environment or var/secrets.env)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="", extra="ignore", env_file=VAR_DIR / "secrets.env", env_file_encoding="utf-8"
+    )
+
+    due_date_roll_back: bool = False
+    fclb_rounding_step: Decimal = Decimal("5.00")
+    fclb_minimum_per_late_month: bool = True
+    pending_months_back: int = 12
+
+    def fclb_rules(self) -> deadlines.FclbRules:
+        return deadlines.FclbRules(
+            rounding_step=self.fclb_rounding_step,
+            minimum_per_late_month=self.fclb_minimum_per_late_month,
+        )
+
+
+def config() -> ContributionSettings:
+    return ContributionSettings()
+
+
+# --- who is asking -------------------------------------------------------------------------
+
+
+def acting_account(db: Session, sender_id: str) -> PortalAccount:
+    account = conversations.logged_in_account(db, sender_id)
+    if account is None:
+        raise ApiError(401, "not_logged_in", "this chat is not logged in to a portal account")
+    return account
+
+
+def employer_of(db: Session, account: PortalAccount, employer_id: int) -> Employer:
+    """The account's own registered employer, else 404 (another account's looks the same)."""
+    employer = db.get(Employer, employer_id)
+    if employer is None or employer.account_id != account.id:
+        raise ApiError(404, "employer_not_found", "no such employer on this account")
+    if not employer.employer_code:
+        raise ApiError(
+            409, "employer_not_registered", "the employer has no employer code yet (QRG 4)"
+        )
+    return employer
+
+
+def contribution_of(db: Session, account: PortalAccount, contribution_id: int) -> Contribution:
+    row = db.get(Contribution, contribution_id)
+    employer = db.get(Employer, row.employer_id) if row else None
+    if row is None or employer is None or employer.account_id != account.id:
+        raise ApiError(404, "contribution_not_found", "no such contribution on this account")
+    return row
+
+
+# --- inputs --------------------------------------------------------------------------------
+
+
+def parse_month(text: str, today: date) -> tuple[int, int]:
+    try:
+        year, mon = (int(p) for p in (text or "").split("-"))
+        date(year, mon, 1)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_month", "month: give it as YYYY-MM, e.g. 2026-10") from exc
+    if (year, mon) > (today.year, today.month):
+        raise ApiError(422, "invalid_month", "month: a contribution month cannot be in the future")
+    if (year, mon) < (2016, 6):
+        raise ApiError(422, "invalid_month", "month: months before 2016-06 are not covered")
+    return year, mon
+
+
+def month_text(month: tuple[int, int]) -> str:
+    return f"{month[0]:04d}-{month[1]:02d}"
+
+
+def _check_choice(field: str, value: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise ApiError(422, f"invalid_{field}", f"{field}: must be one of {', '.join(allowed)}")
+    return value
+
+
+@dataclass(frozen=True)
+class LineInput:
+    employee_id: int | None = None
+    id_no: str | None = None
+    wage: Decimal | None = None
+    status: str = "working"
+    event_date: date | None = None
+
+
+def _employees(db: Session, employer: Employer) -> list[Employee]:
+    return list(
+        db.scalars(
+            select(Employee).where(Employee.employer_id == employer.id).order_by(Employee.id)
+        )
+    )
+
+
+def _find_employee(employees: list[Employee], id_no: str) -> Employee | None:
+    key = id_no.replace("-", "").replace(" ", "").upper()
+    for emp in employees:
+        if key in ((emp.id_no or "").upper(), (emp.ssfw_no or "").upper()):
+            return emp
+    return None
+
+
+def _facts(emp: Employee) -> WorkerFacts:
+    return WorkerFacts(
+        date_of_birth=emp.date_of_birth,
+        residency="foreign" if emp.residency == "foreign" else "local",
+        worker_type="domestic" if emp.worker_type == "domestic" else "regular",
+    )
+
+
+def worker_for(emp: Employee) -> textfile.Worker:
+    return textfile.Worker(facts=_facts(emp), name=emp.name)
+
+
+def _in_month(emp: Employee, month: tuple[int, int]) -> bool:
+    first = date(month[0], month[1], 1)
+    last = deadlines.due_date(month).replace(day=1)
+    return emp.start_date < last and (emp.end_date is None or emp.end_date >= first)
+
+
+def _build_lines(
+    db: Session,
+    employer: Employer,
+    month: tuple[int, int],
+    act: str,
+    inputs: list[LineInput] | None,
+) -> list[ContributionLine]:
+    """Lines with shares from the tables; without inputs, every employee at their usual wage."""
+    employees = _employees(db, employer)
+    if inputs is None:
+        inputs = [
+            LineInput(employee_id=e.id, wage=e.monthly_wage)
+            for e in employees
+            if _in_month(e, month)
+        ]
+        if not inputs:
+            raise ApiError(
+                422, "no_employees", "the employer has no employees for this month (QRG 3)"
+            )
+    by_id = {e.id: e for e in employees}
+    lines: list[ContributionLine] = []
+    seen: set[int] = set()
+    for index, item in enumerate(inputs):
+        emp = by_id.get(item.employee_id) if item.employee_id else None
+        if emp is None and item.id_no:
+            emp = _find_employee(employees, item.id_no)
+        if emp is None:
+            raise ApiError(
+                422,
+                "unknown_employee",
+                f"lines[{index}]: not an employee of this employer",
+                line=index,
+            )
+        if emp.id in seen:
+            raise ApiError(
+                422, "duplicate_employee", f"lines[{index}]: {emp.name} is listed twice", line=index
+            )
+        seen.add(emp.id)
+        wage = emp.monthly_wage if item.wage is None else item.wage
+        try:
+            shares = domain.employee_shares(
+                domain.EmployeeMonth(
+                    emp.id_no,
+                    Decimal(wage).quantize(Decimal("0.01")),
+                    status=item.status or "working",
+                    event_date=item.event_date,
+                    facts=_facts(emp),
+                ),
+                month,
+                act,
+            )
+        except domain.ContributionError as exc:
+            raise ApiError(
+                422, exc.code, f"lines[{index}]: {exc.message}", line=index, field=exc.field
+            ) from exc
+        lines.append(
+            ContributionLine(
+                employee_id=emp.id,
+                id_no=emp.ssfw_no or emp.id_no,
+                name=emp.name,
+                status=item.status or "working",
+                event_date=item.event_date,
+                wage=Decimal(wage).quantize(Decimal("0.01")),
+                category=shares.category,
+                socso_employer=shares.socso_employer,
+                socso_employee=shares.socso_employee,
+                skbbk_employee=shares.skbbk_employee,
+                eis_employer=shares.eis_employer,
+                eis_employee=shares.eis_employee,
+            )
+        )
+    return lines
+
+
+def _set_lines(row: Contribution, lines: list[ContributionLine], now: datetime) -> None:
+    row.lines = lines
+    row.total_employees = len(lines)
+    zero = Decimal("0.00")
+    row.total_wages = sum((x.wage for x in lines), zero)
+    for name in ("socso_employer", "socso_employee", "skbbk_employee", "eis_employer"):
+        setattr(row, name, sum((getattr(x, name) for x in lines), zero))
+    row.eis_employee = sum((x.eis_employee for x in lines), zero)
+    row.updated_at = now
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+def view(row: Contribution, employer: Employer | None = None) -> dict[str, Any]:
+    year, mon = (int(p) for p in row.month.split("-"))
+    out: dict[str, Any] = {
+        "id": row.id,
+        "employer_id": row.employer_id,
+        "month": row.month,
+        "type": row.contribution_type,
+        "act": row.act,
+        "status": row.status,
+        "medium": row.medium,
+        "total_employees": row.total_employees,
+        "total_wages": format_ringgit(row.total_wages),
+        "socso": {
+            "employer": format_ringgit(row.socso_employer),
+            "employee": format_ringgit(row.socso_employee),
+        },
+        "skbbk": {"employee": format_ringgit(row.skbbk_employee)},
+        "eis": {
+            "employer": format_ringgit(row.eis_employer),
+            "employee": format_ringgit(row.eis_employee),
+        },
+        "act4_amount": format_ringgit(row.act4_amount),
+        "act800_amount": format_ringgit(row.act800_amount),
+        "total_amount": format_ringgit(row.total_amount),
+        "acr_no": row.acr_no,
+        "ecr_no": row.ecr_no,
+        "due_date": deadlines.due_date((year, mon)).isoformat(),
+        "submitted_at": row.submitted_at.isoformat() if row.submitted_at else None,
+        "lines": [
+            {
+                "employee_id": x.employee_id,
+                "id_no": x.id_no,
+                "name": x.name,
+                "status": x.status,
+                "event_date": x.event_date.isoformat() if x.event_date else None,
+                "wage": format_ringgit(x.wage),
+                "category": x.category,
+                "socso_employer": format_ringgit(x.socso_employer),
+                "socso_employee": format_ringgit(x.socso_employee),
+                "skbbk_employee": format_ringgit(x.skbbk_employee),
+                "eis_employer": format_ringgit(x.eis_employer),
+                "eis_employee": format_ringgit(x.eis_employee),
+            }
+            for x in row.lines
+        ],
+    }
+    if row.submitted_at is not None and employer is not None:
+        out["counter_available_on"] = business_days.counter_available_date(
+            row.submitted_at, _state(employer)
+        ).isoformat()
+    return out
+
+
+def _state(employer: Employer) -> str | None:
+    try:
+        business_days.state_code(employer.state)
+    except business_days.UnknownState:
+        return None
+    return employer.state
+
+
+# --- commands ------------------------------------------------------------------------------
+
+
+def create_draft(
+    db: Session,
+    account: PortalAccount,
+    employer_id: int,
+    month: str,
+    contribution_type: str,
+    act: str,
+    lines: list[LineInput] | None,
+    now: datetime,
+    sender_id: str | None = None,
+    medium: str = "data_entry",
+) -> Contribution:
+    employer = employer_of(db, account, employer_id)
+    parsed = parse_month(month, now.date())
+    _check_choice("type", contribution_type, TYPES)
+    _check_choice("act", act, ACTS)
+    row = Contribution(
+        employer_id=employer.id,
+        month=month_text(parsed),
+        contribution_type=contribution_type,
+        act=act,
+        status="draft",
+        medium=medium,
+        sender_id=sender_id,
+        created_at=now,
+    )
+    _set_lines(row, _build_lines(db, employer, parsed, act, lines), now)
+    db.add(row)
+    db.commit()
+    return row
+
+
+def update_draft(
+    db: Session, account: PortalAccount, contribution_id: int, lines: list[LineInput], now: datetime
+) -> Contribution:
+    row = contribution_of(db, account, contribution_id)
+    if row.status != "draft":
+        raise ApiError(
+            409, "not_a_draft", f"the contribution is {row.status}; only a draft changes"
+        )
+    employer = db.get(Employer, row.employer_id)
+    assert employer is not None
+    month = tuple(int(p) for p in row.month.split("-"))
+    _set_lines(row, _build_lines(db, employer, month, row.act, lines), now)  # type: ignore[arg-type]
+    db.commit()
+    return row
+
+
+def complete(
+    db: Session, account: PortalAccount, contribution_id: int, now: datetime
+) -> Contribution:
+    row = contribution_of(db, account, contribution_id)
+    if row.status == "completed":
+        return row
+    if row.status != "draft":
+        raise ApiError(409, "already_submitted", "the contribution is already submitted")
+    if not row.lines:
+        raise ApiError(422, "no_lines", "a contribution needs at least one employee")
+    row.status = "completed"
+    row.completed_at = now
+    row.updated_at = now
+    db.commit()
+    return row
+
+
+def _overlapping_acts(act: str) -> tuple[str, ...]:
+    return ACTS if act == "both" else (act, "both")
+
+
+def existing_submission(db: Session, row: Contribution) -> Contribution | None:
+    return db.scalar(
+        select(Contribution).where(
+            Contribution.employer_id == row.employer_id,
+            Contribution.month == row.month,
+            Contribution.contribution_type == row.contribution_type,
+            Contribution.act.in_(_overlapping_acts(row.act)),
+            Contribution.status == "submitted",
+            Contribution.id != row.id,
+        )
+    )
+
+
+def _already(existing: Contribution) -> ApiError:
+    return ApiError(
+        409,
+        "already_submitted",
+        f"{existing.contribution_type} {existing.month} is already submitted",
+        contribution_id=existing.id,
+        acr_no=existing.acr_no,
+        ecr_no=existing.ecr_no,
+    )
+
+
+def submit(
+    db: Session, account: PortalAccount, contribution_id: int, now: datetime
+) -> Contribution:
+    """SUBMIT → CONFIRM: give the ACR/ECR numbers; a second submission gets the existing ones."""
+    row = contribution_of(db, account, contribution_id)
+    if row.status == "submitted":
+        raise _already(row)
+    if row.status != "completed":
+        raise ApiError(409, "not_completed", "COMPLETE the contribution before submitting it")
+    existing = existing_submission(db, row)
+    if existing is not None:
+        raise _already(existing)
+    month = tuple(int(p) for p in row.month.split("-"))
+    acr = make_reference("act4", month, row.id) if row.act in ("act4", "both") else None  # type: ignore[arg-type]
+    ecr = make_reference("act800", month, row.id) if row.act in ("act800", "both") else None  # type: ignore[arg-type]
+    try:
+        done = db.execute(
+            update(Contribution)
+            .where(Contribution.id == row.id, Contribution.status == "completed")
+            .values(status="submitted", submitted_at=now, updated_at=now, acr_no=acr, ecr_no=ecr)
+        ).rowcount
+        db.commit()
+    except IntegrityError:
+        db.rollback()
+        done = 0
+    db.refresh(row)
+    if not done:
+        other = existing_submission(db, row) if row.status != "submitted" else row
+        raise _already(other or row)
+    log.info("contribution %s submitted: %s %s", row.id, acr or "", ecr or "")
+    return row
+
+
+def pending_months(
+    db: Session, account: PortalAccount, employer_id: int, today: date, cfg: ContributionSettings
+) -> list[dict[str, Any]]:
+    """Months with employees, ended, and not submitted as Monthly for both acts (newest first)."""
+    employer = employer_of(db, account, employer_id)
+    employees = _employees(db, employer)
+    submitted = db.scalars(
+        select(Contribution).where(
+            Contribution.employer_id == employer.id,
+            Contribution.contribution_type == "Monthly",
+            Contribution.status == "submitted",
+        )
+    ).all()
+    done: dict[str, set[str]] = {}
+    for row in submitted:
+        done.setdefault(row.month, set()).update(
+            ("act4", "act800") if row.act == "both" else (row.act,)
+        )
+    out = []
+    year, mon = today.year, today.month
+    for _ in range(cfg.pending_months_back):
+        mon -= 1
+        if mon == 0:
+            year, mon = year - 1, 12
+        if (year, mon) < (2016, 6):
+            break
+        if not any(_in_month(e, (year, mon)) for e in employees):
+            continue
+        missing = [
+            a for a in ("act4", "act800") if a not in done.get(month_text((year, mon)), set())
+        ]
+        if not missing:
+            continue
+        due = deadlines.due_date(
+            (year, mon),
+            lambda d: business_days.is_business_day(d, _state(employer)),
+            cfg.due_date_roll_back,
+        )
+        out.append(
+            {
+                "month": month_text((year, mon)),
+                "type": "Monthly",
+                "acts_missing": missing,
+                "due_date": due.isoformat(),
+                "overdue": today > due,
+            }
+        )
+    return out
+
+
+def list_contributions(
+    db: Session, account: PortalAccount, employer_id: int, status: str | None, unpaid: bool
+) -> list[Contribution]:
+    employer = employer_of(db, account, employer_id)
+    query = select(Contribution).where(Contribution.employer_id == employer.id)
+    if status:
+        query = query.where(Contribution.status == status)
+    if unpaid:
+        query = query.where(
+            or_(
+                (Contribution.acr_no.is_not(None)) & (Contribution.act4_paid_at.is_(None)),
+                (Contribution.ecr_no.is_not(None)) & (Contribution.act800_paid_at.is_(None)),
+            )
+        )
+    return list(db.scalars(query.order_by(Contribution.month.desc(), Contribution.id)))
+
+
+# --- files ---------------------------------------------------------------------------------
+
+
+def import_file(
+    db: Session,
+    account: PortalAccount,
+    employer_id: int,
+    content: str,
+    file_format: str,
+    contribution_type: str,
+    act: str,
+    month: str | None,
+    skip_bad_lines: bool,
+    now: datetime,
+    sender_id: str | None = None,
+) -> tuple[Contribution, list[textfile.LineError], int]:
+    """A text file or CSV payroll sheet → one draft. Any bad line → nothing imported, unless
+    ``skip_bad_lines`` (then the good lines are, and the bad ones are reported)."""
+    employer = employer_of(db, account, employer_id)
+    _check_choice("type", contribution_type, TYPES)
+    _check_choice("act", act, ACTS)
+    employees = _employees(db, employer)
+
+    def lookup(id_no: str) -> textfile.Worker | None:
+        emp = _find_employee(employees, id_no)
+        return worker_for(emp) if emp else None
+
+    inputs: list[LineInput] = []
+    errors: list[textfile.LineError]
+    if file_format == "text":
+        parsed = textfile.parse_text_file(
+            content,
+            employer.employer_code,
+            now.date(),
+            lookup,
+            single_scheme="eis" if act == "act800" else "socso",
+        )
+        errors = list(parsed.errors)
+        months = {r.month for r in parsed.records}
+        if len(months) > 1:
+            raise ApiError(
+                422, "several_months", "the file holds several months: import one month at a time"
+            )
+        if parsed.kind is not None and parsed.kind != "combined":
+            raise ApiError(
+                422,
+                "single_scheme_file",
+                "223-character files carry no wages: use the combined 278-character file or a CSV",
+            )
+        the_month = months.pop() if months else (parse_month(month, now.date()) if month else None)
+        for r in parsed.records:
+            inputs.append(LineInput(id_no=r.id_no, wage=textfile.from_sen(r.wage_sen or 0)))
+    elif file_format == "csv":
+        if not month:
+            raise ApiError(422, "invalid_month", "month: a CSV sheet needs the month (YYYY-MM)")
+        the_month = parse_month(month, now.date())
+        sheet = textfile.parse_payroll_csv(content)
+        errors = list(sheet.errors)
+        for row in sheet.rows:
+            if _find_employee(employees, row.id_no) is None:
+                errors.append(
+                    textfile.LineError(
+                        row.line, "unknown_employee", f"ID {row.id_no} is not an employee here"
+                    )
+                )
+                continue
+            inputs.append(LineInput(id_no=row.id_no, wage=row.wage))
+    else:
+        raise ApiError(422, "invalid_format", "format: must be text or csv")
+    errors.sort(key=lambda e: e.line)
+    if errors and not skip_bad_lines:
+        raise ApiError(
+            422,
+            "file_has_errors",
+            f"{len(errors)} line(s) have errors; nothing was imported",
+            errors=[e.to_dict() for e in errors],
+        )
+    if not inputs or the_month is None:
+        raise ApiError(
+            422,
+            "nothing_to_import",
+            "no good lines to import",
+            errors=[e.to_dict() for e in errors],
+        )
+    row = create_draft(
+        db,
+        account,
+        employer_id,
+        month_text(the_month),
+        contribution_type,
+        act,
+        inputs,
+        now,
+        sender_id,
+        medium="text_file" if file_format == "text" else "csv",
+    )
+    return row, errors, len(inputs)
+
+
+def text_file_for(db: Session, account: PortalAccount, contribution_id: int) -> tuple[str, str]:
+    """(filename, v2.0 text) for a contribution's lines."""
+    row = contribution_of(db, account, contribution_id)
+    employer = db.get(Employer, row.employer_id)
+    assert employer is not None and employer.employer_code
+    year, mon = (int(p) for p in row.month.split("-"))
+    records = [
+        textfile.Record(
+            line=i,
+            kind="combined",
+            employer_code=employer.employer_code,
+            mycoid=employer.registration_no or "",
+            id_no=x.id_no,
+            name=x.name,
+            month=(year, mon),
+            wage_sen=textfile.to_sen(x.wage),
+            socso_employer_sen=textfile.to_sen(x.socso_employer),
+            socso_employee_sen=textfile.to_sen(x.socso_employee),
+            eis_employer_sen=textfile.to_sen(x.eis_employer),
+            eis_employee_sen=textfile.to_sen(x.eis_employee),
+            skbbk_employee_sen=textfile.to_sen(x.skbbk_employee),
+        )
+        for i, x in enumerate(row.lines, start=1)
+    ]
+    name = f"{employer.employer_code}_{mon:02d}{year:04d}.txt"
+    return name, textfile.generate_text_file(records)
+
+
+# --- bank-counter slips (QRG 8) ------------------------------------------------------------
+
+SLIP_KINDS = {"act4": "acr-slip", "act800": "ecr-slip"}
+
+
+def slip_path(
+    db: Session, row: Contribution, act: str, documents_dir: Path
+) -> tuple[Path, str] | None:
+    """Render (once) and return the ACR or ECR slip of a submitted contribution."""
+    from backend.services.contribution_pdfs import SlipData, render_counter_slip
+
+    reference = row.acr_no if act == "act4" else row.ecr_no
+    if row.status != "submitted" or not reference or row.submitted_at is None:
+        return None
+    path = Path(documents_dir) / "slips" / f"{reference}.pdf"
+    if not path.is_file():
+        employer = db.get(Employer, row.employer_id)
+        assert employer is not None
+        state = _state(employer)
+        code = business_days.state_code(state) if state else None
+        year, mon = (int(p) for p in row.month.split("-"))
+        address = ", ".join(
+            p
+            for p in (
+                employer.address_line1,
+                employer.address_line2,
+                " ".join(p for p in (employer.postcode, employer.city) if p),
+                employer.state,
+            )
+            if p
+        )
+        render_counter_slip(
+            SlipData(
+                reference=reference,
+                act=act,
+                state_code=code,
+                employer_name=employer.employer_name or "",
+                employer_code=employer.employer_code or "",
+                employer_address=address,
+                contribution_type=row.contribution_type,
+                medium={"data_entry": "Data Entry", "text_file": "Text File", "csv": "CSV"}.get(
+                    row.medium, row.medium
+                ),
+                period=f"{mon:02d}/{year:04d}",
+                total_employees=row.total_employees,
+                amount=row.act4_amount if act == "act4" else row.act800_amount,
+                submitted_at=business_days.to_local(row.submitted_at),
+                available_on=business_days.counter_available_date(row.submitted_at, state),
+            ),
+            path,
+        )
+    return path, reference
+
+
+def slips_view(db: Session, row: Contribution, settings: Settings) -> list[dict[str, Any]]:
+    employer = db.get(Employer, row.employer_id)
+    assert employer is not None
+    out = []
+    for act, kind in SLIP_KINDS.items():
+        reference = row.acr_no if act == "act4" else row.ecr_no
+        if not reference or row.submitted_at is None:
+            continue
+        out.append(
+            {
+                "reference": reference,
+                "act": act,
+                "amount": format_ringgit(row.act4_amount if act == "act4" else row.act800_amount),
+                "pdf_url": files.file_url(settings, kind, row.id),
+                "counter_available_on": business_days.counter_available_date(
+                    row.submitted_at, _state(employer)
+                ).isoformat(),
+                "banks": list(COUNTER_BANKS),
+            }
+        )
+    return out
+
+
+def _slip_resolver(act: str):  # type: ignore[no-untyped-def]
+    def resolve(db: Session, file_id: int, settings: Settings) -> files.StoredFile | None:
+        row = db.get(Contribution, file_id)
+        found = slip_path(db, row, act, settings.documents_dir) if row else None
+        if found is None:
+            return None
+        return files.StoredFile(path=found[0], filename=f"{found[1]}.pdf")
+
+    return resolve
+
+
+for _act, _kind in SLIP_KINDS.items():
+    files.register_kind(_kind, _slip_resolver(_act))
