@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from datetime import date, datetime
 from typing import Any
 
@@ -557,7 +558,7 @@ def create(
         for key in ("sub_entity", "sub_entity_item"):
             fields.pop(key, None)
     employer = Employer(
-        reference=f"PENDING-{now.timestamp()}-{actor.account.id}",
+        reference=f"TMP{uuid.uuid4().hex[:17]}",  # replaced once the id is known
         account_id=actor.account.id,
         sender_id=actor.sender_id,
         language=language,
