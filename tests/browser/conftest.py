@@ -36,8 +36,10 @@ def web_stack(tmp_path_factory: pytest.TempPathFactory) -> harness.Stack:
     return start_or_skip("sqlite", tmp_path_factory)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    # Module scope, not session: Playwright's sync API keeps an event loop running in this thread
+    # until it is closed, and pytest-asyncio tests that run later cannot start their own.
     if not CHROMIUM.exists():
         pytest.skip(
             f"chromium is missing at {CHROMIUM}: install Debian's chromium "
