@@ -26,7 +26,8 @@ from backend.domain.money import format_ringgit
 from backend.domain.rates import WorkerFacts
 from backend.errors import ApiError
 from backend.models import Contribution, ContributionLine, Employee, Employer, PortalAccount
-from backend.services import conversations, files
+from backend.services import files
+from backend.services.acting import resolve_actor
 from backend.settings import VAR_DIR, Settings
 
 log = logging.getLogger(__name__)
@@ -67,10 +68,8 @@ def config() -> ContributionSettings:
 
 
 def acting_account(db: Session, sender_id: str) -> PortalAccount:
-    account = conversations.logged_in_account(db, sender_id)
-    if account is None:
-        raise ApiError(401, "not_logged_in", "this chat is not logged in to a portal account")
-    return account
+    """The registration engineer's resolver (401 not logged in, 403 terms not accepted)."""
+    return resolve_actor(db, sender_id).account
 
 
 def employer_of(db: Session, account: PortalAccount, employer_id: int) -> Employer:
