@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (contributions, payments, receipts):
         app.include_router(module.router)
     app.include_router(payments.pages)
+    app.include_router(contributions.public)
     for module in (catalogue, registrations, upload_pages):
         app.include_router(module.router)
     app.include_router(hub_router.router)

@@ -193,3 +193,59 @@ def slips(
     account = service.acting_account(db, sender_id)
     row = service.contribution_of(db, account, contribution_id)
     return {"slips": service.slips_view(db, row, settings)}
+
+
+# --- public: due date and late-payment interest (no login) ----------------------------------
+
+public = APIRouter(prefix="/api/v1/deadlines", tags=["deadlines"])
+
+
+@public.get("")
+def deadline(
+    month: str,
+    state: str | None = None,
+    amount: Annotated[Decimal | None, Query(ge=0, max_digits=14, decimal_places=2)] = None,
+    paid_on: date | None = None,
+) -> dict[str, Any]:
+    """When ``month``'s contribution is due and, given ``amount`` and ``paid_on``, the FCLB."""
+    from backend.domain import business_days, deadlines
+    from backend.domain.money import format_ringgit
+    from backend.errors import ApiError
+
+    try:
+        year, mon = (int(p) for p in month.split("-"))
+        date(year, mon, 1)
+    except ValueError as exc:
+        raise ApiError(422, "invalid_month", "month: give it as YYYY-MM, e.g. 2026-10") from exc
+    try:
+        business_days.state_code(state)
+    except business_days.UnknownState as exc:
+        raise ApiError(422, "invalid_state", f"state: {exc}") from exc
+    cfg = service.config()
+    due = deadlines.due_date(
+        (year, mon), lambda d: business_days.is_business_day(d, state), cfg.due_date_roll_back
+    )
+    rules = ["A month's contributions are due by the 15th of the following month."]
+    if cfg.due_date_roll_back:
+        rules.append(
+            "When the 15th is not a working day, the last working day before it applies "
+            "(unconfirmed)."
+        )
+    out: dict[str, Any] = {"month": f"{year:04d}-{mon:02d}", "due_date": due.isoformat()}
+    if amount is not None and paid_on is not None:
+        result = deadlines.fclb(amount, due, paid_on, cfg.fclb_rules())
+        out["fclb"] = {
+            "amount": format_ringgit(amount),
+            "paid_on": paid_on.isoformat(),
+            "days_late": result.days_late,
+            "late_months": result.late_months,
+            "raw": format_ringgit(result.raw),
+            "interest": format_ringgit(result.interest),
+        }
+        rules.append(
+            "Late-payment interest (FCLB) is 6% a year for each day late, at least RM5.00 for each "
+            f"month or part-month late; above that it is rounded up to the next "
+            f"RM{cfg.fclb_rounding_step:.2f} (rounding unconfirmed)."
+        )
+    out["rules"] = rules
+    return out

@@ -312,3 +312,30 @@ def test_invalid_inputs(client, backend_app, backend_settings, service_headers) 
         res = draft(client, service_headers, ids["employer_id"], **kw)
         assert res.status_code == 422, (kw, res.text)
         assert res.json()["detail"]["code"] == code, (kw, res.json())
+
+
+def test_public_deadline(client) -> None:  # type: ignore[no-untyped-def]
+    res = client.get("/api/v1/deadlines", params={"month": "2025-01"})
+    assert res.status_code == 200
+    assert res.json()["due_date"] == "2025-02-15" and "fclb" not in res.json()
+    res = client.get(
+        "/api/v1/deadlines",
+        params={"month": "2025-01", "amount": "10000.00", "paid_on": "2025-03-27"},
+    )
+    assert res.json()["fclb"] == {
+        "amount": "10000.00",
+        "paid_on": "2025-03-27",
+        "days_late": 40,
+        "late_months": 2,
+        "raw": "65.76",
+        "interest": "70.00",
+    }
+    assert client.get("/api/v1/deadlines", params={"month": "x"}).status_code == 422
+    res = client.get("/api/v1/deadlines", params={"month": "2025-01", "state": "Atlantis"})
+    assert res.json()["detail"]["code"] == "invalid_state"
+
+
+def test_due_date_roll_back_config(client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("DUE_DATE_ROLL_BACK", "true")
+    res = client.get("/api/v1/deadlines", params={"month": "2025-01", "state": "Selangor"})
+    assert res.json()["due_date"] == "2025-02-14"  # the 15th is a Saturday
