@@ -1,0 +1,131 @@
+"""On PostgreSQL (row locks, real concurrency): concurrent callbacks and submissions act once."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+
+from backend.db import get_engine, get_sessionmaker, upgrade_database
+from backend.models import PaymentEvent, Receipt
+from backend.settings import Settings
+from tests.backend.contribution_helpers import seed
+from tests.backend.helpers import install_clock
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
+    base_url = os.environ.get("TEST_DATABASE_URL")
+    if not base_url:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    name = f"assist_pay_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade_database(url)
+        yield Settings(
+            database_url=url,
+            assist_secret_key="k",
+            assist_service_token="pg-token",
+            assist_public_url="http://testserver",
+            outbox_dir=tmp_path / "outbox",
+            documents_dir=tmp_path / "docs",
+        )
+    finally:
+        get_engine(url).dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run_together(n: int, action) -> list:  # type: ignore[no-untyped-def,type-arg]
+    barrier = threading.Barrier(n)
+    out: list = []  # type: ignore[type-arg]
+
+    def go() -> None:
+        barrier.wait()
+        out.append(action())
+
+    threads = [threading.Thread(target=go) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def test_concurrency_on_postgres(pg_settings) -> None:  # type: ignore[no-untyped-def]
+    from backend.main import create_app
+
+    app = create_app(pg_settings)
+    notified: list[int] = []
+    app.state.payment_notifier = lambda sender, pid: notified.append(pid)
+    ids = seed(pg_settings)
+    headers = {"Authorization": "Bearer pg-token"}
+    with TestClient(app) as client:
+        install_clock(app).now = datetime(2026, 11, 10, 2, 0)
+        body = {"sender_id": "web-boss", "employer_id": ids["employer_id"], "month": "2026-10"}
+        cid = client.post("/api/v1/contributions", json=body, headers=headers).json()["id"]
+        client.post(
+            f"/api/v1/contributions/{cid}/complete", json={"sender_id": "web-boss"}, headers=headers
+        )
+        codes = run_together(
+            3,
+            lambda: (
+                client.post(
+                    f"/api/v1/contributions/{cid}/submit",
+                    json={"sender_id": "web-boss"},
+                    headers=headers,
+                ).status_code
+            ),
+        )
+        assert sorted(codes) == [200, 409, 409]
+        acr = client.get(
+            f"/api/v1/contributions/{cid}", params={"sender_id": "web-boss"}, headers=headers
+        ).json()["acr_no"]
+
+        def create():  # type: ignore[no-untyped-def]
+            return client.post(
+                "/api/v1/payments",
+                json={
+                    "sender_id": "web-boss",
+                    "employer_id": ids["employer_id"],
+                    "references": [acr],
+                    "idempotency_key": "pg-key-1",
+                },
+                headers=headers,
+            ).json()["payments"][0]["id"]
+
+        assert len(set(run_together(3, create))) == 1
+        payment = client.get(
+            f"/api/v1/payments/{create()}", params={"sender_id": "web-boss"}, headers=headers
+        ).json()
+        path = urlsplit(payment["pay_url"]).path
+        client.post(path, data={"email": "boss@example.com", "bank_code": "TEST0021"})
+        results = run_together(
+            4,
+            lambda: (
+                client.post(
+                    f"{path}/callback", data={"code": "00"}, follow_redirects=False
+                ).status_code
+            ),
+        )
+        assert results == [303] * 4
+    with get_sessionmaker(pg_settings.database_url)() as db:
+        assert db.scalar(sa.select(sa.func.count()).select_from(Receipt)) == 1
+        transitions = db.scalars(
+            sa.select(PaymentEvent).where(PaymentEvent.kind == "transition")
+        ).all()
+        assert len(transitions) == 1
+    assert notified == [payment["id"]]
