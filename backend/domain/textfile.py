@@ -457,7 +457,41 @@ def parse_payroll_csv(data: bytes | str) -> PayrollResult:
         dialect = csv.Sniffer().sniff(text[:2048], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel  # type: ignore[assignment]
-    rows = list(csv.reader(io.StringIO(text), dialect))
+    return parse_payroll_rows(list(csv.reader(io.StringIO(text), dialect)))
+
+
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as text; numbers without float noise (1950.0 → '1950.00')."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        number = Decimal(repr(value))
+        return str(number.quantize(Decimal("0.01"))) if number % 1 else str(int(number))
+    return str(value)
+
+
+def parse_payroll_xlsx(data: bytes) -> PayrollResult:
+    """The first worksheet of an .xlsx payroll sheet, read like the CSV (needs openpyxl)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises several kinds for a file that is not a workbook
+        result = PayrollResult()
+        result.errors.append(LineError(0, "not_xlsx", "the file is not an Excel .xlsx workbook"))
+        return result
+    sheet = book.worksheets[0]
+    rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+    book.close()
+    return parse_payroll_rows(rows)
+
+
+def parse_payroll_rows(rows: list[list[str]]) -> PayrollResult:
+    """Rows of cells → payroll rows; a first row whose wage is not an amount is the header."""
     result = PayrollResult()
     columns = (0, 1, 2)
     start = 0

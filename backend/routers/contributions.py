@@ -58,7 +58,7 @@ class SenderIn(BaseModel):
 class ImportIn(BaseModel):
     sender_id: str = Field(min_length=1, max_length=128)
     employer_id: int
-    format: str = "text"  # text | csv
+    format: str = "text"  # text | csv | xlsx (content base64)
     content: str = Field(max_length=5_000_000)
     type: str = "Monthly"
     act: str = "both"

@@ -7,6 +7,7 @@ Amounts come from :mod:`backend.domain.contributions` (the rate tables), never f
 
 from __future__ import annotations
 
+import base64
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -558,11 +559,20 @@ def import_file(
         the_month = months.pop() if months else (parse_month(month, now.date()) if month else None)
         for r in parsed.records:
             inputs.append(LineInput(id_no=r.id_no, wage=textfile.from_sen(r.wage_sen or 0)))
-    elif file_format == "csv":
+    elif file_format in ("csv", "xlsx"):
         if not month:
-            raise ApiError(422, "invalid_month", "month: a CSV sheet needs the month (YYYY-MM)")
+            raise ApiError(422, "invalid_month", "month: a payroll sheet needs the month (YYYY-MM)")
         the_month = parse_month(month, now.date())
-        sheet = textfile.parse_payroll_csv(content)
+        if file_format == "csv":
+            sheet = textfile.parse_payroll_csv(content)
+        else:
+            try:
+                raw = base64.b64decode(content, validate=True)
+            except ValueError as exc:
+                raise ApiError(
+                    422, "invalid_content", "content: an .xlsx file is sent base64-encoded"
+                ) from exc
+            sheet = textfile.parse_payroll_xlsx(raw)
         errors = list(sheet.errors)
         for row in sheet.rows:
             if _find_employee(employees, row.id_no) is None:
@@ -574,7 +584,7 @@ def import_file(
                 continue
             inputs.append(LineInput(id_no=row.id_no, wage=row.wage))
     else:
-        raise ApiError(422, "invalid_format", "format: must be text or csv")
+        raise ApiError(422, "invalid_format", "format: must be text, csv or xlsx")
     errors.sort(key=lambda e: e.line)
     if errors and not skip_bad_lines:
         raise ApiError(
@@ -600,7 +610,7 @@ def import_file(
         inputs,
         now,
         sender_id,
-        medium="text_file" if file_format == "text" else "csv",
+        medium="text_file" if file_format == "text" else file_format,
     )
     return row, errors, len(inputs)
 
@@ -673,9 +683,12 @@ def slip_path(
                 employer_code=employer.employer_code or "",
                 employer_address=address,
                 contribution_type=row.contribution_type,
-                medium={"data_entry": "Data Entry", "text_file": "Text File", "csv": "CSV"}.get(
-                    row.medium, row.medium
-                ),
+                medium={
+                    "data_entry": "Data Entry",
+                    "text_file": "Text File",
+                    "csv": "CSV",
+                    "xlsx": "Excel",
+                }.get(row.medium, row.medium),
                 period=f"{mon:02d}/{year:04d}",
                 total_employees=row.total_employees,
                 amount=row.act4_amount if act == "act4" else row.act800_amount,

@@ -339,3 +339,25 @@ def test_due_date_roll_back_config(client, monkeypatch) -> None:  # type: ignore
     monkeypatch.setenv("DUE_DATE_ROLL_BACK", "true")
     res = client.get("/api/v1/deadlines", params={"month": "2025-01", "state": "Selangor"})
     assert res.json()["due_date"] == "2025-02-14"  # the 15th is a Saturday
+
+
+def test_import_xlsx(client, backend_app, backend_settings, service_headers) -> None:  # type: ignore[no-untyped-def]
+    import base64
+
+    from tests.backend.test_textfile import _xlsx
+
+    ids, _ = setup(client, backend_app, backend_settings)
+    data = _xlsx([["ID", "Name", "Wage"], ["900101145678", "Siti", 1950]])
+    body = {
+        "sender_id": SENDER,
+        "employer_id": ids["employer_id"],
+        "format": "xlsx",
+        "content": base64.b64encode(data).decode(),
+        "month": "2026-10",
+    }
+    res = client.post(f"{URL}/import", json=body, headers=service_headers)
+    assert res.status_code == 201, res.text
+    assert res.json()["contribution"]["medium"] == "xlsx"
+    assert res.json()["contribution"]["act4_amount"] == "58.55"  # 34.15 + 9.75 + 14.65 SKBBK
+    res = client.post(f"{URL}/import", json={**body, "content": "%%%"}, headers=service_headers)
+    assert res.status_code == 422 and res.json()["detail"]["code"] == "invalid_content"

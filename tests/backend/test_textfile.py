@@ -177,3 +177,38 @@ def test_csv_without_header() -> None:
     assert not result.header
     assert [r.wage for r in result.rows] == [D("1950.00"), D("0.00")]
     assert [(e.line, e.code) for e in result.errors] == [(3, "missing_id")]
+
+
+def _xlsx(rows: list[list[object]]) -> bytes:
+    import io
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_xlsx_payroll() -> None:
+    from backend.domain.textfile import parse_payroll_xlsx
+
+    data = _xlsx(
+        [
+            ["Nama", "No KP", "Gaji"],
+            ["Siti", "900101-14-5678", 1950.5],
+            ["Ali", 850315105123, 3000],
+            ["Bad", "X1", "abc"],
+        ]
+    )
+    result = parse_payroll_xlsx(data)
+    assert result.header
+    assert [(r.line, r.id_no, r.wage) for r in result.rows] == [
+        (2, "900101145678", D("1950.50")),
+        (3, "850315105123", D("3000.00")),
+    ]
+    assert [(e.line, e.code) for e in result.errors] == [(4, "invalid_wage")]
+    assert parse_payroll_xlsx(b"not a workbook").errors[0].code == "not_xlsx"
