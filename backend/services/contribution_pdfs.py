@@ -239,6 +239,17 @@ def render_counter_slip(data: SlipData, path: Path) -> Path:
         Spacer(1, 2 * mm),
         _grid(
             [
+                ("Penerima / Receiver", "PERTUBUHAN KESELAMATAN SOSIAL (PERKESO)"),
+                ("No. Rujukan / Reference No.", data.reference),
+                ("Amaun / Amount", _rm(data.amount)),
+            ],
+            st,
+        ),
+        Spacer(1, 4 * mm),
+        Paragraph("<b>Untuk Kegunaan Bank / For Bank Use</b>", st["normal"]),
+        Spacer(1, 2 * mm),
+        _grid(
+            [
                 ("Nama Bank / Bank", ""),
                 ("Cawangan / Branch", ""),
                 ("Tarikh Terima / Date Received", ""),
