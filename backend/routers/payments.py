@@ -202,6 +202,13 @@ def _page(
     return response
 
 
+def _go(request: Request, url: str) -> RedirectResponse:
+    """303 to ``url``, keeping the page language the payer chose."""
+    lang = request.query_params.get("lang")
+    suffix = f"?lang={lang}" if lang in LANGUAGES else ""
+    return RedirectResponse(url + suffix, status_code=303)
+
+
 def _invalid(request: Request) -> HTMLResponse:
     t = PAY_STRINGS[_lang(request)]
     return _page(request, "message.html", {"heading": t["pay_title"], "message": t["invalid"]}, 404)
@@ -217,7 +224,7 @@ def pay_page(token: str, request: Request, db: Db, settings: AppSettings, gw: Ga
     if payment is None:
         return _invalid(request)
     if payment.state != domain.CREATED:
-        return RedirectResponse(f"/pay/{token}/status", status_code=303)
+        return _go(request, f"/pay/{token}/status")
     return _page(
         request,
         "pay.html",
@@ -245,7 +252,7 @@ def pay_proceed(
     if payment is None:
         return _invalid(request)
     if payment.state != domain.CREATED:
-        return RedirectResponse(f"/pay/{token}/status", status_code=303)
+        return _go(request, f"/pay/{token}/status")
     try:
         payments.authorise(db, payment, email, bank_code, gw, clock())
     except domain.PaymentError as exc:
@@ -262,7 +269,7 @@ def pay_proceed(
             },
             422,
         )
-    return RedirectResponse(f"/pay/{token}/bank", status_code=303)
+    return _go(request, f"/pay/{token}/bank")
 
 
 @pages.get("/pay/{token}/bank", response_class=HTMLResponse)
@@ -271,7 +278,7 @@ def bank_page(token: str, request: Request, db: Db, settings: AppSettings) -> Re
     if payment is None:
         return _invalid(request)
     if payment.state in domain.FINAL or not payment.fpx_txn_id:
-        return RedirectResponse(f"/pay/{token}/status", status_code=303)
+        return _go(request, f"/pay/{token}/status")
     if payment.state == domain.PENDING_AUTHORISER:
         codes = ("00", "80")
     else:
@@ -308,10 +315,10 @@ def callback(
     try:
         outcome = payments.apply_result(db, payment.id, code, gw, settings, clock())
     except domain.PaymentError:
-        return RedirectResponse(f"/pay/{token}/status", status_code=303)
+        return _go(request, f"/pay/{token}/status")
     if outcome.changed and outcome.final and outcome.payment.sender_id:
         background.add_task(notifier, outcome.payment.sender_id, outcome.payment.id)
-    return RedirectResponse(f"/pay/{token}/status", status_code=303)
+    return _go(request, f"/pay/{token}/status")
 
 
 @pages.get("/pay/{token}/status", response_class=HTMLResponse)

@@ -265,7 +265,9 @@ def test_failure_then_new_cart(client, backend_app, backend_settings, service_he
     ]
     proceed(client, payment["pay_url"])
     token = urlsplit(payment["pay_url"]).path.rsplit("/", 1)[-1]
-    client.post(f"/pay/{token}/callback", data={"code": "51"})
+    res = client.post(f"/pay/{token}/callback?lang=ms", data={"code": "51"}, follow_redirects=False)
+    assert res.headers["location"] == f"/pay/{token}/status?lang=ms"
+    assert "TIDAK BERJAYA" in client.get(res.headers["location"]).text
     assert "UNSUCCESSFUL" in client.get(f"/pay/{token}/status").text
     assert len(notified) == 1
     # The failed payment frees the ACR for a new cart.
