@@ -102,6 +102,38 @@ class RasaNotifier:
             log.info("payment %s: bot notified (%s)", payment_id, res.status_code)
         except httpx.HTTPError as exc:
             log.warning("payment %s: could not notify the bot: %s", payment_id, exc)
+            return
+        try:
+            self._keep_reply(sender_id, res.json().get("messages") or [])
+        except Exception:  # the transcript is a courtesy: never fail the notification for it
+            log.exception("payment %s: could not record the bot's reply", payment_id)
+
+    def _keep_reply(self, sender_id: str, items: list[dict[str, Any]]) -> None:
+        """Without an output channel Rasa returns the bot's reply (collector): keep it in the
+        chat transcript so the widget's history shows it."""
+        from backend.db import get_sessionmaker
+        from backend.domain.identifiers import mask_identifiers
+        from backend.hub.service import normalise_reply
+        from backend.models import Conversation, ConversationMessage
+
+        messages = normalise_reply(items)
+        if not messages:
+            return
+        with get_sessionmaker(self.settings.database_url)() as db:
+            if db.get(Conversation, sender_id) is None:
+                return
+            for message in messages:
+                text = message.get("text")
+                data = {k: v for k, v in message.items() if k != "text"} or None
+                db.add(
+                    ConversationMessage(
+                        sender_id=sender_id,
+                        direction="out",
+                        text=mask_identifiers(text) if text else None,
+                        data=data,
+                    )
+                )
+            db.commit()
 
 
 # --- views ---------------------------------------------------------------------------------

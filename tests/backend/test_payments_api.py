@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from backend.db import get_sessionmaker
-from backend.models import Contribution, Payment, PaymentEvent, Receipt
+from backend.models import Contribution, ConversationMessage, Payment, PaymentEvent, Receipt
 from backend.services.payments import RasaNotifier
 from tests.backend.contribution_helpers import seed
 from tests.backend.helpers import emails, install_clock
@@ -334,18 +334,25 @@ def test_split_and_refusals(client, backend_app, backend_settings, service_heade
     assert {"code": "TEST0022", "name": "SBI Bank B", "active": False} in banks["banks"]
 
 
-def test_rasa_notifier_best_effort(backend_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_rasa_notifier_best_effort(backend_settings, backend_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     calls: list[tuple[str, dict, dict]] = []  # type: ignore[type-arg]
 
     def fake_post(url, params=None, json=None, timeout=None):  # type: ignore[no-untyped-def]
         calls.append((url, params, json))
-        return httpx.Response(200, request=httpx.Request("POST", url))
+        reply = {"messages": [{"recipient_id": "web-boss", "text": "Payment successful."}]}
+        return httpx.Response(200, json=reply, request=httpx.Request("POST", url))
 
     settings = backend_settings.model_copy(
         update={"rasa_url": "http://rasa:5005", "rasa_token": "tok"}
     )
     monkeypatch.setattr(httpx, "post", fake_post)
+    seed(backend_settings)
     RasaNotifier(settings)("web-boss", 7)
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        kept = db.scalars(select(ConversationMessage)).all()
+        assert [(m.sender_id, m.direction, m.text) for m in kept] == [
+            ("web-boss", "out", "Payment successful.")
+        ]
     assert calls == [
         (
             "http://rasa:5005/conversations/web-boss/trigger_intent",
