@@ -275,7 +275,7 @@ def pay_proceed(
 @pages.get("/pay/{token}/bank", response_class=HTMLResponse)
 def bank_page(token: str, request: Request, db: Db, settings: AppSettings) -> Response:
     payment = _load(request, db, settings, token)
-    if payment is None:
+    if payment is None or not contributions.config().fpx_simulator_enabled:
         return _invalid(request)
     if payment.state in domain.FINAL or not payment.fpx_txn_id:
         return _go(request, f"/pay/{token}/status")
@@ -310,7 +310,7 @@ def callback(
 ) -> Response:
     """The bank's answer (the simulator posts it here). Replays and double submits are no-ops."""
     payment = _load(request, db, settings, token)
-    if payment is None:
+    if payment is None or not contributions.config().fpx_simulator_enabled:
         return _invalid(request)
     try:
         outcome = payments.apply_result(db, payment.id, code, gw, settings, clock())

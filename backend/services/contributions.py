@@ -53,6 +53,9 @@ class ContributionSettings(BaseSettings):
     fclb_rounding_step: Decimal = Decimal("5.00")
     fclb_minimum_per_late_month: bool = True
     pending_months_back: int = 12
+    # The bank page where a tester picks the FPX answer, and its callback. Switch it off when a
+    # real gateway adapter (with its own signed callback) is configured.
+    fpx_simulator_enabled: bool = True
 
     def fclb_rules(self) -> deadlines.FclbRules:
         return deadlines.FclbRules(

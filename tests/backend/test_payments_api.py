@@ -366,3 +366,20 @@ def test_rasa_notifier_best_effort(backend_settings, backend_app, monkeypatch) -
 
     monkeypatch.setattr(httpx, "post", boom)
     RasaNotifier(settings)("web-boss", 7)  # logged, never raised
+
+
+def test_simulator_can_be_switched_off(
+    client, backend_app, backend_settings, service_headers, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    ids, _, _ = setup(client, backend_app, backend_settings)
+    sub = submitted(client, service_headers, ids["employer_id"])
+    payment = pay(client, service_headers, ids["employer_id"], [sub["acr_no"]]).json()["payments"][
+        0
+    ]
+    bank_url = proceed(client, payment["pay_url"])
+    monkeypatch.setenv("FPX_SIMULATOR_ENABLED", "false")
+    token = urlsplit(payment["pay_url"]).path.rsplit("/", 1)[-1]
+    assert client.get(bank_url).status_code == 404
+    assert client.post(f"/pay/{token}/callback", data={"code": "00"}).status_code == 404
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        assert db.get(Payment, payment["id"]).state == "created"
