@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import httpx
+
 from bench.common import Results, median, peak_rss_mib, percentile, rss_mib
 from scripts.processes import MODEL_PATH
 from tests.fullstack.chat import (
@@ -124,6 +126,28 @@ def report(results: Results, label: str, key: str, loads: list[Load]) -> None:
     results.add(f"throughput, {label}", median(rates), "turns/s", key=f"{key}_turns_per_s")
 
 
+def hub_overhead(stack: Stack, turns: int = 20) -> tuple[float, float]:
+    """Median latency of a greeting through the hub and straight to Rasa's REST channel (s)."""
+    via_hub, direct = [], []
+    with new_client(stack.base_url) as client:
+        for _ in range(turns):
+            started = time.perf_counter()
+            send(client, "hello")
+            via_hub.append(time.perf_counter() - started)
+    with httpx.Client(base_url=stack.rasa_url, timeout=60) as rasa:
+        sender = f"bench-{secrets.token_hex(6)}"
+        for _ in range(turns):
+            started = time.perf_counter()
+            response = rasa.post(
+                "/webhooks/rest/webhook",
+                params={"token": stack.env.get("RASA_TOKEN", "")},
+                json={"sender": sender, "message": "hello", "metadata": {"channel": "web"}},
+            )
+            response.raise_for_status()
+            direct.append(time.perf_counter() - started)
+    return median(via_hub), median(direct)
+
+
 def run(
     results: Results,
     runs: int,
@@ -152,6 +176,14 @@ def run(
             print(f"Turn latency, 1 user ({runs} runs × {conversations} applications)", flush=True)
             loads = [run_users(base, 1, conversations) for _ in range(runs)]
             report(results, "1 user", "one_user", loads)
+            hub, direct = hub_overhead(stack)
+            results.add(
+                "greeting via hub − straight to Rasa",
+                (hub - direct) * 1000,
+                "ms",
+                f"hub {hub * 1000:,.0f} ms, Rasa alone {direct * 1000:,.0f} ms (20 turns each)",
+                key="hub_overhead_ms",
+            )
             print(f"Turn latency, {users} users at once ({runs} runs × 1 application)", flush=True)
             loads = [run_users(base, users, 1) for _ in range(runs)]
             report(results, f"{users} users", "many_users", loads)
