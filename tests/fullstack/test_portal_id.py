@@ -136,6 +136,7 @@ def apply_and_check(stack, db, language: str, opener: str, session_language: str
         first_text = all_text(first).lower()
         if language == "ms":
             assert "nama" in first_text, f"the bot did not answer in Malay:\n{transcript}"
+            assert "what is your" not in first_text, f"English in a Malay reply:\n{transcript}"
         else:
             assert "name" in first_text, f"the bot did not ask for the name:\n{transcript}"
         # The opener was sent already; continue from the question it produced.
