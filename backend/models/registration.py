@@ -10,7 +10,20 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base
@@ -21,6 +34,18 @@ class Employer(Base):
     """One employer registration: a draft until submitted, then a registered employer."""
 
     __tablename__ = "employers"
+    # One registered employer per number, however many drafts (a race between two submissions
+    # ends here, not in two codes).
+    __table_args__ = (
+        Index(
+            "uq_employers_registered_number",
+            "registration_type",
+            "registration_no",
+            unique=True,
+            sqlite_where=text("status = 'submitted'"),
+            postgresql_where=text("status = 'submitted'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)  # CRN + 14 digits
@@ -62,6 +87,9 @@ class Employee(Base):
     """A worker registered under an employer (local or foreign, regular or domestic)."""
 
     __tablename__ = "employees"
+    __table_args__ = (
+        UniqueConstraint("employer_id", "id_type", "id_no", name="uq_employees_employer_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     employer_id: Mapped[int] = mapped_column(

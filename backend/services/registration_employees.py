@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.domain import registration as rules
@@ -353,7 +354,13 @@ def add(
         )
     employee.flags = flags
     db.add(employee)
-    db.flush()
+    try:
+        db.flush()
+    except IntegrityError as exc:  # the same person added twice at the same moment
+        db.rollback()
+        raise ApiError(
+            409, "employee_exists", "this employee is already in this registration"
+        ) from exc
     refresh_flags(db, employer)
     employer.updated_at = now
     db.commit()

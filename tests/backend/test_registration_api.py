@@ -337,3 +337,24 @@ def test_postgres_registration_round_trip(tmp_path: Path) -> None:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def test_one_registered_employer_per_number_in_the_database(hdrs, client, backend_settings) -> None:  # type: ignore[no-untyped-def]
+    """Even if two submissions race past the service check, the partial unique index holds."""
+    first = create_company(client, hdrs)
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        row = db.get(Employer, first["id"])
+        row.status = "submitted"
+        twin = Employer(
+            reference="CRN01202699999999",
+            account_id=row.account_id,
+            registration_type="employer",
+            status="draft",
+            registration_no=row.registration_no,
+            flags=[],
+        )
+        db.add(twin)
+        db.commit()  # a second draft with the number is fine
+        twin.status = "submitted"
+        with pytest.raises(sa.exc.IntegrityError):
+            db.commit()

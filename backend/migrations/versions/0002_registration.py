@@ -63,6 +63,14 @@ def upgrade() -> None:
             batch_op.f("ix_employers_registration_no"), ["registration_no"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_employers_status"), ["status"], unique=False)
+    op.create_index(
+        "uq_employers_registered_number",
+        "employers",
+        ["registration_type", "registration_no"],
+        unique=True,
+        sqlite_where=sa.text("status = 'submitted'"),
+        postgresql_where=sa.text("status = 'submitted'"),
+    )
 
     op.create_table(
         "employees",
@@ -98,6 +106,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(["employer_id"], ["employers.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("employer_id", "id_type", "id_no", name="uq_employees_employer_id"),
     )
     with op.batch_alter_table("employees", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_employees_employer_id"), ["employer_id"], unique=False)
@@ -159,6 +168,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_employees_employer_id"))
 
     op.drop_table("employees")
+    op.drop_index("uq_employers_registered_number", table_name="employers")
     with op.batch_alter_table("employers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_employers_status"))
         batch_op.drop_index(batch_op.f("ix_employers_registration_no"))
