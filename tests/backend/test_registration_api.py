@@ -358,3 +358,21 @@ def test_one_registered_employer_per_number_in_the_database(hdrs, client, backen
         twin.status = "submitted"
         with pytest.raises(sa.exc.IntegrityError):
             db.commit()
+
+
+def test_openapi_lists_registration_paths(client) -> None:  # type: ignore[no-untyped-def]
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/catalogue/business-entities",
+        "/api/v1/catalogue/industries",
+        "/api/v1/catalogue/offices",
+        "/api/v1/registrations",
+        "/api/v1/registrations/{registration_id}",
+        "/api/v1/registrations/{registration_id}/employees",
+        "/api/v1/registrations/{registration_id}/employees/search",
+        "/api/v1/registrations/{registration_id}/documents",
+        "/api/v1/registrations/{registration_id}/upload-link",
+        "/api/v1/registrations/{registration_id}/forms",
+        "/api/v1/registrations/{registration_id}/submit",
+    ):
+        assert path in paths, path
