@@ -22,6 +22,8 @@ from tests.backend.registration_helpers import (
     create_company,
     headers,
     login_chat,
+    small_pdf,
+    upload,
 )
 
 REGISTRATION_TABLES = {"employers", "employees", "registration_documents", "registration_letters"}
@@ -328,7 +330,15 @@ def test_postgres_registration_round_trip(tmp_path: Path) -> None:
             )
             assert res.status_code == 201, res.text
             assert res.json()["monthly_wage"] == "2950.00"
-            assert client.delete(f"{BASE}/{reg['id']}", headers=hdrs).status_code == 204
+            for doc_type in ("ssm_extract", "borang_1", "borang_2", "borang_sip_1"):
+                assert upload(client, hdrs, reg["id"], doc_type, small_pdf()).status_code == 201
+            res = client.post(f"{BASE}/{reg['id']}/submit", headers=hdrs)
+            assert res.status_code == 200, res.text
+            assert res.json()["employer_code"].startswith("E14")
+            res = client.post(BASE, json={"registration_type": "employer", **COMPANY}, headers=hdrs)
+            assert res.status_code == 409 and res.json()["detail"]["code"] == "employer_exists"
+            draft = create_company(client, hdrs, registration_no="202101000777")
+            assert client.delete(f"{BASE}/{draft['id']}", headers=hdrs).status_code == 204
         get_engine(url).dispose()
         command.downgrade(alembic_config(url), "0001")
         assert not REGISTRATION_TABLES & set(sa.inspect(get_engine(url)).get_table_names())
