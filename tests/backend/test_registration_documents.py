@@ -189,3 +189,17 @@ def test_upload_link_expires(client, setup, backend_settings, monkeypatch) -> No
     monkeypatch.setattr(documents, "UPLOAD_LINK_MAX_AGE_SECONDS", -1)
     res = client.get(path)
     assert res.status_code == 403 and "expired" in res.text
+
+
+def test_upload_page_refusal_in_malay(client, setup) -> None:  # type: ignore[no-untyped-def]
+    hdrs, rid, _ = setup
+    path = urlsplit(client.post(f"{BASE}/{rid}/upload-link", headers=hdrs).json()["url"]).path
+    res = client.post(
+        path + "?lang=ms",
+        data={"doc_type": "ssm_extract"},
+        files={"file": ("nota.pdf", b"bukan pdf", "application/pdf")},
+    )
+    assert res.status_code == 415
+    assert "Hanya fail PDF, JPEG dan PNG diterima" in res.text
+    res = client.post(path + "?lang=ms", data={"doc_type": "ssm_extract"})
+    assert res.status_code == 422 and "Pilih fail untuk dimuat naik." in res.text
