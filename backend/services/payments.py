@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -245,6 +246,9 @@ def create(
         .where(PaymentItem.reference.in_(refs), Payment.state.in_(OPEN_STATES))
     )
     if busy is not None:
+        previous = _existing(db, idempotency_key)  # a concurrent twin of this very request
+        if previous:
+            return previous, False
         raise ApiError(
             409,
             "in_payment",
@@ -265,7 +269,7 @@ def create(
     payments: list[Payment] = []
     for n, group in enumerate(groups, start=1):
         payment = Payment(
-            seller_order_no=f"TMP-{idempotency_key[:10]}-{n}",
+            seller_order_no=f"TMP{secrets.token_hex(8)}",  # replaced once the id is known
             idempotency_key=idempotency_key if n == 1 else f"{idempotency_key}#{n}",
             account_id=account.id,
             employer_id=employer.id,
