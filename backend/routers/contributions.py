@@ -142,6 +142,23 @@ def import_file(body: ImportIn, db: Db, clock: Now, settings: AppSettings) -> di
     }
 
 
+@router.get("/textfile", response_class=PlainTextResponse)
+def text_file_month(
+    sender_id: SenderQ, employer_id: int, month: str, db: Db, clock: Now
+) -> PlainTextResponse:
+    account = service.acting_account(db, sender_id)
+    name, text = service.text_file_for_month(db, account, employer_id, month, clock().date())
+    return _text_response(name, text)
+
+
+def _text_response(name: str, text: str) -> PlainTextResponse:
+    return PlainTextResponse(
+        text,
+        media_type="text/plain; charset=us-ascii",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
 @router.get("/{contribution_id}")
 def get_one(
     contribution_id: int, sender_id: SenderQ, db: Db, settings: AppSettings
@@ -179,11 +196,7 @@ def submit(
 def text_file(contribution_id: int, sender_id: SenderQ, db: Db) -> PlainTextResponse:
     account = service.acting_account(db, sender_id)
     name, text = service.text_file_for(db, account, contribution_id)
-    return PlainTextResponse(
-        text,
-        media_type="text/plain; charset=us-ascii",
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    return _text_response(name, text)
 
 
 @router.get("/{contribution_id}/slips")

@@ -618,12 +618,10 @@ def import_file(
     return row, errors, len(inputs)
 
 
-def text_file_for(db: Session, account: PortalAccount, contribution_id: int) -> tuple[str, str]:
-    """(filename, v2.0 text) for a contribution's lines."""
-    row = contribution_of(db, account, contribution_id)
-    employer = db.get(Employer, row.employer_id)
-    assert employer is not None and employer.employer_code
-    year, mon = (int(p) for p in row.month.split("-"))
+def _text_file(
+    employer: Employer, month: tuple[int, int], lines: list[ContributionLine]
+) -> tuple[str, str]:
+    assert employer.employer_code
     records = [
         textfile.Record(
             line=i,
@@ -632,7 +630,7 @@ def text_file_for(db: Session, account: PortalAccount, contribution_id: int) -> 
             mycoid=employer.registration_no or "",
             id_no=x.id_no,
             name=x.name,
-            month=(year, mon),
+            month=month,
             wage_sen=textfile.to_sen(x.wage),
             socso_employer_sen=textfile.to_sen(x.socso_employer),
             socso_employee_sen=textfile.to_sen(x.socso_employee),
@@ -640,10 +638,44 @@ def text_file_for(db: Session, account: PortalAccount, contribution_id: int) -> 
             eis_employee_sen=textfile.to_sen(x.eis_employee),
             skbbk_employee_sen=textfile.to_sen(x.skbbk_employee),
         )
-        for i, x in enumerate(row.lines, start=1)
+        for i, x in enumerate(lines, start=1)
     ]
-    name = f"{employer.employer_code}_{mon:02d}{year:04d}.txt"
+    name = f"{employer.employer_code}_{month[1]:02d}{month[0]:04d}.txt"
     return name, textfile.generate_text_file(records)
+
+
+def text_file_for(db: Session, account: PortalAccount, contribution_id: int) -> tuple[str, str]:
+    """(filename, v2.0 text) for a contribution's lines."""
+    row = contribution_of(db, account, contribution_id)
+    employer = db.get(Employer, row.employer_id)
+    assert employer is not None
+    year, mon = (int(p) for p in row.month.split("-"))
+    return _text_file(employer, (year, mon), list(row.lines))
+
+
+_STATUS_ORDER = {"submitted": 0, "completed": 1, "draft": 2}
+
+
+def text_file_for_month(
+    db: Session, account: PortalAccount, employer_id: int, month: str, today: date
+) -> tuple[str, str]:
+    """The v2.0 file for a month: the Monthly contribution's lines (submitted first, then
+    completed, then the newest draft), or, when there is none, every employee of the month at
+    the registered wage with the table amounts (a file to check and upload)."""
+    employer = employer_of(db, account, employer_id)
+    parsed = parse_month(month, today)
+    rows = db.scalars(
+        select(Contribution).where(
+            Contribution.employer_id == employer.id,
+            Contribution.month == month_text(parsed),
+            Contribution.contribution_type == "Monthly",
+            Contribution.act == "both",
+        )
+    ).all()
+    if rows:
+        best = min(rows, key=lambda r: (_STATUS_ORDER.get(r.status, 9), -r.id))
+        return _text_file(employer, parsed, list(best.lines))
+    return _text_file(employer, parsed, _build_lines(db, employer, parsed, "both", None))
 
 
 # --- bank-counter slips (QRG 8) ------------------------------------------------------------

@@ -361,3 +361,23 @@ def test_import_xlsx(client, backend_app, backend_settings, service_headers) -> 
     assert res.json()["contribution"]["act4_amount"] == "58.55"  # 34.15 + 9.75 + 14.65 SKBBK
     res = client.post(f"{URL}/import", json={**body, "content": "%%%"}, headers=service_headers)
     assert res.status_code == 422 and res.json()["detail"]["code"] == "invalid_content"
+
+
+def test_text_file_for_a_month(client, backend_app, backend_settings, service_headers) -> None:  # type: ignore[no-untyped-def]
+    ids, _ = setup(client, backend_app, backend_settings)
+    params = {"sender_id": SENDER, "employer_id": ids["employer_id"], "month": "2026-10"}
+    # No contribution yet: every employee at the registered wage.
+    res = client.get(f"{URL}/textfile", params=params, headers=service_headers)
+    assert res.status_code == 200, res.text
+    parsed = parse_text_file(res.content, EMPLOYER_CODE, datetime(2026, 11, 10).date())
+    assert parsed.ok and len(parsed.records) == 3
+    assert {r.wage_sen for r in parsed.records} == {195000, 300000, 170000}
+    # With a draft: its lines.
+    lines = [{"employee_id": ids["employee_ids"][0], "wage": "2000.00"}]
+    draft(client, service_headers, ids["employer_id"], lines=lines)
+    res = client.get(f"{URL}/textfile", params=params, headers=service_headers)
+    parsed = parse_text_file(res.content, EMPLOYER_CODE, datetime(2026, 11, 10).date())
+    assert [r.wage_sen for r in parsed.records] == [200000]
+    other = {**params, "sender_id": "web-other"}
+    seed(backend_settings, email="o@example.com", sender_id="web-other", code="A3702171474Y")
+    assert client.get(f"{URL}/textfile", params=other, headers=service_headers).status_code == 404
