@@ -381,3 +381,26 @@ def test_text_file_for_a_month(client, backend_app, backend_settings, service_he
     other = {**params, "sender_id": "web-other"}
     seed(backend_settings, email="o@example.com", sender_id="web-other", code="A3702171474Y")
     assert client.get(f"{URL}/textfile", params=other, headers=service_headers).status_code == 404
+
+
+def test_openapi_lists_contribution_and_payment_paths(client) -> None:  # type: ignore[no-untyped-def]
+    paths = client.get("/openapi.json").json()["paths"]
+    for path in (
+        "/api/v1/contributions",
+        "/api/v1/contributions/pending",
+        "/api/v1/contributions/import",
+        "/api/v1/contributions/textfile",
+        "/api/v1/contributions/{contribution_id}",
+        "/api/v1/contributions/{contribution_id}/lines",
+        "/api/v1/contributions/{contribution_id}/complete",
+        "/api/v1/contributions/{contribution_id}/submit",
+        "/api/v1/contributions/{contribution_id}/textfile",
+        "/api/v1/contributions/{contribution_id}/slips",
+        "/api/v1/payments",
+        "/api/v1/payments/banks",
+        "/api/v1/payments/{payment_id}",
+        "/api/v1/receipts",
+        "/api/v1/receipts/{receipt_id}",
+        "/api/v1/deadlines",
+    ):
+        assert path in paths, path
