@@ -148,10 +148,13 @@ def _find_employee(employees: list[Employee], id_no: str) -> Employee | None:
 
 
 def _facts(emp: Employee) -> WorkerFacts:
+    """The worker's facts for the tables; like registration, the first contribution is taken
+    as the employment start date (the 55+/57+ rules)."""
     return WorkerFacts(
         date_of_birth=emp.date_of_birth,
         residency="foreign" if emp.residency == "foreign" else "local",
         worker_type="domestic" if emp.worker_type == "domestic" else "regular",
+        first_contribution_date=emp.start_date,
     )
 
 

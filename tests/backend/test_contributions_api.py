@@ -404,3 +404,33 @@ def test_openapi_lists_contribution_and_payment_paths(client) -> None:  # type: 
         "/api/v1/deadlines",
     ):
         assert path in paths, path
+
+
+def test_first_covered_late_is_second_category(
+    client, backend_app, backend_settings, service_headers
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+    from decimal import Decimal
+
+    from backend.db import get_sessionmaker
+    from backend.models import Employee
+
+    ids, _ = setup(client, backend_app, backend_settings)
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        late = Employee(
+            employer_id=ids["employer_id"], residency="local", worker_type="regular",
+            id_type="mykad", id_no="660101145671", name="Old Hand", date_of_birth=date(1966, 1, 1),
+            gender="male", start_date=date(2024, 6, 1), monthly_wage=Decimal("3000.00"),
+        )  # fmt: skip
+        db.add(late)
+        db.commit()
+        late_id = late.id
+    res = draft(client, service_headers, ids["employer_id"], lines=[{"employee_id": late_id}])
+    line = res.json()["lines"][0]
+    # First covered at 58: second category (employer only) and no EIS (57 or older, none before).
+    assert line["category"] == 2
+    assert (line["socso_employer"], line["socso_employee"], line["eis_employer"]) == (
+        "36.90",
+        "0.00",
+        "0.00",
+    )
