@@ -212,3 +212,23 @@ def test_xlsx_payroll() -> None:
     ]
     assert [(e.line, e.code) for e in result.errors] == [(4, "invalid_wage")]
     assert parse_payroll_xlsx(b"not a workbook").errors[0].code == "not_xlsx"
+
+
+def test_single_file_status_and_date_errors() -> None:
+    good = format_single(
+        record(kind="socso", amount_sen=4390, status="B", employment_date=date(2026, 10, 3))
+    )
+    bad_status = good[:222] + "Q"
+    bad_date = good[:214] + "31022026" + good[222:]
+    blank_name = good[:44] + " " * 150 + good[194:]
+    blank_id = good[:32] + " " * 12 + good[44:]
+    result = parse_text_file(
+        "\n".join([good, bad_status, bad_date, blank_name, blank_id]), CODE, TODAY
+    )
+    assert [(e.line, e.code) for e in result.errors] == [
+        (2, "invalid_status"),
+        (3, "invalid_date"),
+        (4, "missing_name"),
+        (5, "missing_id"),
+    ]
+    assert len(result.records) == 1
