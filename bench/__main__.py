@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
             failures.append(f"latency/memory: {exc}")
             print(f"  latency/memory FAILED: {exc}", flush=True)
 
-    print(f"\nResults (medians of {args.runs} runs; {time.monotonic() - started:.0f} s in all)")
+    print(f"\nResults (medians over the runs; {time.monotonic() - started:.0f} s in all)")
     print(results.table())
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
