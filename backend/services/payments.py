@@ -206,8 +206,13 @@ def _cart(
     return out
 
 
+def _split_keys(key: str) -> str:
+    """LIKE pattern for the keys of a split cart's later payments (``<key>#2`` …)."""
+    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "#%"
+
+
 def _existing(db: Session, key: str) -> list[Payment]:
-    pattern = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "#%"
+    pattern = _split_keys(key)
     return list(
         db.scalars(
             select(Payment)
@@ -240,6 +245,7 @@ def create(
         raise ApiError(422, exc.code, exc.message) from exc
     cart = _cart(db, employer, references)
     refs = [ref for ref, _, _ in cart]
+    _supersede_unsent(db, refs, idempotency_key, now)
     busy = db.scalar(
         select(PaymentItem)
         .join(Payment)
@@ -304,6 +310,45 @@ def create(
     return payments, True
 
 
+def _supersede_unsent(db: Session, refs: list[str], key: str, now: datetime) -> None:
+    """A new cart replaces an older payment holding the same ACR/ECR that never reached a bank
+    (no PROCEED yet): that one becomes ``failed`` ("superseded"), so an abandoned link does not
+    block the numbers. One already sent to a bank keeps them (409 ``in_payment``)."""
+    pattern = _split_keys(key)
+    stale = db.scalars(
+        select(Payment)
+        .join(PaymentItem)
+        .where(
+            PaymentItem.reference.in_(refs),
+            Payment.state == domain.CREATED,
+            Payment.fpx_txn_id.is_(None),
+            Payment.idempotency_key != key,
+            ~Payment.idempotency_key.like(pattern, escape="\\"),
+        )
+        .distinct()
+    ).all()
+    for old in stale:
+        done = db.execute(
+            update(Payment)
+            .where(
+                Payment.id == old.id,
+                Payment.state == domain.CREATED,
+                Payment.fpx_txn_id.is_(None),
+            )
+            .values(
+                state=domain.FAILED,
+                outcome="Replaced by a new cart before it was sent to a bank",
+                updated_at=now,
+                completed_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if done:
+            _event(db, old, domain.CREATED, domain.FAILED, now, kind="superseded")
+    if stale:
+        db.commit()
+
+
 def get_for_account(db: Session, account: PortalAccount, payment_id: int) -> Payment:
     payment = db.get(Payment, payment_id)
     if payment is None or payment.account_id != account.id:
@@ -345,13 +390,24 @@ def authorise(
     )
     auth = gw.authorise(request, now)
     bank = next((b for b in gw.bank_list(payment.business_model) if b.code == bank_code), None)
-    payment.buyer_email = clean_email
-    payment.bank_code = bank_code
-    payment.bank_name = bank.name if bank else bank_code
-    payment.fpx_txn_id = auth.fpx_txn_id
-    payment.updated_at = now
-    _event(db, payment, payment.state, payment.state, now, kind="authorise", bank=bank_code)
+    sent = db.execute(  # only while still ``created`` (a new cart may have superseded it)
+        update(Payment)
+        .where(Payment.id == payment.id, Payment.state == domain.CREATED)
+        .values(
+            buyer_email=clean_email,
+            bank_code=bank_code,
+            bank_name=bank.name if bank else bank_code,
+            fpx_txn_id=auth.fpx_txn_id,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not sent:
+        db.rollback()
+        raise domain.PaymentError("not_payable", "this payment can no longer be paid")
+    _event(db, payment, domain.CREATED, domain.CREATED, now, kind="authorise", bank=bank_code)
     db.commit()
+    db.refresh(payment)
     return payment
 
 

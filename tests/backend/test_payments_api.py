@@ -85,9 +85,6 @@ def test_full_flow_and_replays(client, backend_app, backend_settings, service_he
     # Same idempotency key → the same payment, 200.
     again = pay(client, service_headers, ids["employer_id"], [sub["acr_no"]])
     assert again.status_code == 200 and again.json()["payments"][0]["id"] == payment["id"]
-    # A new key for an ACR already in an open payment → refused with that payment.
-    busy = pay(client, service_headers, ids["employer_id"], [sub["acr_no"]], key="key-0002")
-    assert busy.status_code == 409 and busy.json()["detail"]["payment_id"] == payment["id"]
 
     page = client.get(path_of(payment["pay_url"]))
     assert page.status_code == 200
@@ -102,6 +99,9 @@ def test_full_flow_and_replays(client, backend_app, backend_settings, service_he
     )
     assert res.status_code == 422 and "offline" in res.text
     bank_url = proceed(client, payment["pay_url"])
+    # A new key for an ACR in a payment already sent to a bank → refused with that payment.
+    busy = pay(client, service_headers, ids["employer_id"], [sub["acr_no"]], key="key-0002")
+    assert busy.status_code == 409 and busy.json()["detail"]["payment_id"] == payment["id"]
     bank_page = client.get(bank_url)
     assert 'value="00"' in bank_page.text and 'value="99"' not in bank_page.text  # B2C
     token = urlsplit(payment["pay_url"]).path.rsplit("/", 1)[-1]
@@ -383,3 +383,33 @@ def test_simulator_can_be_switched_off(
     assert client.post(f"/pay/{token}/callback", data={"code": "00"}).status_code == 404
     with get_sessionmaker(backend_settings.database_url)() as db:
         assert db.get(Payment, payment["id"]).state == "created"
+
+
+def test_new_cart_supersedes_an_unsent_payment(
+    client, backend_app, backend_settings, service_headers
+) -> None:  # type: ignore[no-untyped-def]
+    ids, _, notified = setup(client, backend_app, backend_settings)
+    sub = submitted(client, service_headers, ids["employer_id"])
+    old = pay(client, service_headers, ids["employer_id"], [sub["acr_no"]], key="key-old1").json()[
+        "payments"
+    ][0]
+    new = pay(
+        client, service_headers, ids["employer_id"], [sub["acr_no"], sub["ecr_no"]], key="key-new1"
+    )
+    assert new.status_code == 201
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        assert db.get(Payment, old["id"]).state == "failed"
+        kinds = db.scalars(
+            select(PaymentEvent.kind).where(PaymentEvent.payment_id == old["id"])
+        ).all()
+        assert kinds == ["created", "superseded"]
+    # The old link can no longer be paid.
+    res = client.get(path_of(old["pay_url"]), follow_redirects=False)
+    assert res.status_code == 303 and res.headers["location"].endswith("/status")
+    res = client.post(
+        path_of(old["pay_url"]),
+        data={"email": "a@example.com", "bank_code": "TEST0021"},
+        follow_redirects=False,
+    )
+    assert res.status_code == 303 and res.headers["location"].endswith("/status")
+    assert notified == []
