@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.db import get_db
-from backend.deps import get_app_settings, require_service_token
+from backend.deps import Clock, get_app_settings, get_clock, require_service_token
 from backend.errors import ApiError
 from backend.models import Payment, Receipt
 from backend.services import contributions, payments
@@ -41,10 +41,14 @@ def receipt_for_payment(
     payment_id: int,
     db: Annotated[Session, Depends(get_db)],
     settings: Annotated[Settings, Depends(get_app_settings)],
+    clock: Annotated[Clock, Depends(get_clock)],
 ) -> dict[str, Any]:
     account = contributions.acting_account(db, sender_id)
     payment = payments.get_for_account(db, account, payment_id)
     receipt = db.scalar(select(Receipt).where(Receipt.payment_id == payment.id))
+    if receipt is None and payment.state == "successful":
+        # The receipt is issued right after the payment; if that failed (disk, SMTP), now.
+        receipt = payments.issue_receipt(db, payment, settings, clock(), contributions.config())
     if receipt is None:
         raise ApiError(404, "receipt_not_found", f"payment {payment.id} is {payment.state}")
     return payments.receipt_view(receipt, settings)

@@ -34,6 +34,7 @@ from backend.domain.money import format_ringgit
 from backend.errors import ApiError
 from backend.models import (
     Contribution,
+    Conversation,
     Employer,
     Payment,
     PaymentEvent,
@@ -557,24 +558,46 @@ def issue_receipt(
     )
     receipt.pdf_path = relative.as_posix()
     if payment.buyer_email:
-        body = (
-            f"Payment {payment.seller_order_no} of RM{payment.amount:,.2f} was SUCCESSFUL.\n"
-            f"Receipt no.: {receipt.receipt_no}\nFPX transaction ID: {payment.fpx_txn_id}\n"
-            f"Items: {', '.join(i.reference for i in payment.items)}\n"
+        conversation = db.get(Conversation, payment.sender_id) if payment.sender_id else None
+        subject, body = _receipt_email(
+            conversation.language if conversation else None, payment, receipt, interest
         )
-        if interest > 0:
-            body += f"Estimated late-payment interest (FCLB): RM{interest:,.2f}\n"
         send_email(
             db,
             payment.buyer_email,
-            f"PERKESO payment receipt {receipt.receipt_no}",
-            body + "\nASSIST Assistant\n",
+            subject,
+            body,
             [Path(settings.documents_dir) / relative],
             settings=settings,
         )
         receipt.emailed_to = payment.buyer_email
     db.commit()
     return receipt
+
+
+def _receipt_email(
+    language: str | None, payment: Payment, receipt: Receipt, interest: Decimal
+) -> tuple[str, str]:
+    items = ", ".join(i.reference for i in payment.items)
+    if language == "ms":
+        subject = f"Resit pembayaran PERKESO {receipt.receipt_no}"
+        body = (
+            f"Pembayaran {payment.seller_order_no} berjumlah RM{payment.amount:,.2f} BERJAYA.\n"
+            f"No. resit: {receipt.receipt_no}\nID transaksi FPX: {payment.fpx_txn_id}\n"
+            f"Item: {items}\nResit dilampirkan.\n"
+        )
+        if interest > 0:
+            body += f"Anggaran faedah caruman lewat bayar (FCLB): RM{interest:,.2f}\n"
+    else:
+        subject = f"PERKESO payment receipt {receipt.receipt_no}"
+        body = (
+            f"Payment {payment.seller_order_no} of RM{payment.amount:,.2f} was SUCCESSFUL.\n"
+            f"Receipt no.: {receipt.receipt_no}\nFPX transaction ID: {payment.fpx_txn_id}\n"
+            f"Items: {items}\nThe receipt is attached.\n"
+        )
+        if interest > 0:
+            body += f"Estimated late-payment interest (FCLB): RM{interest:,.2f}\n"
+    return subject, body + "\nASSIST Assistant\n"
 
 
 def receipt_view(receipt: Receipt, settings: Settings) -> dict[str, Any]:

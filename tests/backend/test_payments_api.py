@@ -413,3 +413,37 @@ def test_new_cart_supersedes_an_unsent_payment(
     )
     assert res.status_code == 303 and res.headers["location"].endswith("/status")
     assert notified == []
+
+
+def test_receipt_issued_later_if_it_failed_and_in_malay(
+    client, backend_app, backend_settings, service_headers, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from backend.models import Conversation
+    from backend.services import payments as service
+
+    ids, _, notified = setup(client, backend_app, backend_settings)
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        db.get(Conversation, SENDER).language = "ms"
+        db.commit()
+    sub = submitted(client, service_headers, ids["employer_id"])
+    payment = pay(client, service_headers, ids["employer_id"], [sub["acr_no"]]).json()["payments"][
+        0
+    ]
+    proceed(client, payment["pay_url"])
+    token = urlsplit(payment["pay_url"]).path.rsplit("/", 1)[-1]
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(service, "render_receipt", broken)
+    client.post(f"/pay/{token}/callback", data={"code": "00"})
+    params = {"sender_id": SENDER, "payment_id": payment["id"]}
+    info = client.get(
+        f"/api/v1/payments/{payment['id']}", params={"sender_id": SENDER}, headers=service_headers
+    ).json()
+    assert info["state"] == "successful" and info["receipt"] is None and len(notified) == 1
+    monkeypatch.undo()
+    res = client.get("/api/v1/receipts", params=params, headers=service_headers)
+    assert res.status_code == 200, res.text
+    mail = emails(backend_settings)[-1]
+    assert mail.subject.startswith("Resit pembayaran PERKESO") and "BERJAYA" in mail.body
