@@ -123,6 +123,12 @@ def check_status(line: EmployeeMonth, month: tuple[int, int]) -> None:
         raise ContributionError(
             "event_date", "starts_after_month", "a new employee cannot start after the month"
         )
+    if line.status in ("H", "M") and line.event_date and line.event_date > last:
+        raise ContributionError(
+            "event_date",
+            "ends_after_month",
+            "the date is after this month: the employee is still working this month",
+        )
     if line.status in ("H", "M") and line.event_date and line.event_date < first:
         raise ContributionError(
             "event_date",

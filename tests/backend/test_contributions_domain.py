@@ -89,6 +89,9 @@ def test_event_statuses() -> None:
     with pytest.raises(ContributionError) as exc:
         shares("950.00", status="H", event_date=date(2024, 12, 31))
     assert exc.value.code == "ended_before_month"
+    with pytest.raises(ContributionError) as exc:
+        shares("950.00", status="H", event_date=date(2025, 2, 1))
+    assert exc.value.code == "ends_after_month"
     assert shares("100.00", status="M", event_date=date(2025, 1, 3)).total > 0
     with pytest.raises(ContributionError):
         shares("100.00", status="X")
