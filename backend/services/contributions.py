@@ -168,6 +168,21 @@ def _in_month(emp: Employee, month: tuple[int, int]) -> bool:
     return emp.start_date < last and (emp.end_date is None or emp.end_date >= first)
 
 
+def _default_line(emp: Employee, month: tuple[int, int]) -> LineInput:
+    """Prefill: the registered wage; B when employment started in the month, H when it ended."""
+    first = date(month[0], month[1], 1)
+    next_first = deadlines.due_date(month).replace(day=1)
+    if emp.end_date is not None and first <= emp.end_date < next_first:
+        return LineInput(
+            employee_id=emp.id, wage=emp.monthly_wage, status="H", event_date=emp.end_date
+        )
+    if first <= emp.start_date < next_first:
+        return LineInput(
+            employee_id=emp.id, wage=emp.monthly_wage, status="B", event_date=emp.start_date
+        )
+    return LineInput(employee_id=emp.id, wage=emp.monthly_wage)
+
+
 def _build_lines(
     db: Session,
     employer: Employer,
@@ -178,11 +193,7 @@ def _build_lines(
     """Lines with shares from the tables; without inputs, every employee at their usual wage."""
     employees = _employees(db, employer)
     if inputs is None:
-        inputs = [
-            LineInput(employee_id=e.id, wage=e.monthly_wage)
-            for e in employees
-            if _in_month(e, month)
-        ]
+        inputs = [_default_line(e, month) for e in employees if _in_month(e, month)]
         if not inputs:
             raise ApiError(
                 422, "no_employees", "the employer has no employees for this month (QRG 3)"

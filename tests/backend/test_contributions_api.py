@@ -434,3 +434,24 @@ def test_first_covered_late_is_second_category(
         "0.00",
         "0.00",
     )
+
+
+def test_prefill_marks_new_and_leaving_employees(
+    client, backend_app, backend_settings, service_headers
+) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from backend.db import get_sessionmaker
+    from backend.models import Employee
+
+    ids, _ = setup(client, backend_app, backend_settings)
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        db.get(Employee, ids["employee_ids"][0]).start_date = date(2026, 10, 12)
+        db.get(Employee, ids["employee_ids"][1]).end_date = date(2026, 10, 20)
+        db.get(Employee, ids["employee_ids"][2]).end_date = date(2026, 9, 30)  # gone before
+        db.commit()
+    body = draft(client, service_headers, ids["employer_id"]).json()
+    assert [(x["status"], x["event_date"]) for x in body["lines"]] == [
+        ("B", "2026-10-12"),
+        ("H", "2026-10-20"),
+    ]
