@@ -10,9 +10,8 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
         "noscript": "This chat needs JavaScript. You can also reach us on Telegram.",
         "placeholder": "Type your message…",
         "intro": (
-            "Hello! I'm ASSIST Assistant. I can help you apply for a portal ID, register "
-            "employers and employees, submit SOCSO and EIS contributions and pay them. "
-            "How can I help?"
+            "Hello! I'm ASSIST Assistant. I can help you apply for an ASSIST portal ID, "
+            "log in, and work out the SOCSO and EIS contributions for a wage. How can I help?"
         ),
         "offline": (
             "I can't reach ASSIST Assistant right now. Please check your connection; "
@@ -35,8 +34,8 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
         "noscript": "Sembang ini memerlukan JavaScript. Anda juga boleh hubungi kami di Telegram.",
         "placeholder": "Taip mesej anda…",
         "intro": (
-            "Helo! Saya ASSIST Assistant. Saya boleh bantu anda memohon ID portal, mendaftar "
-            "majikan dan pekerja, menghantar caruman PERKESO dan SIP serta membayarnya. "
+            "Helo! Saya ASSIST Assistant. Saya boleh bantu anda memohon ID portal ASSIST, "
+            "log masuk, dan mengira caruman PERKESO dan SIP bagi sesuatu gaji. "
             "Apa yang boleh saya bantu?"
         ),
         "offline": (
