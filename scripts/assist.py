@@ -142,7 +142,10 @@ def ensure_venv(
     key = digest(inputs, extra=python)
     if venv.exists() and stamp_ok(f"venv-{venv.name}", key):
         return
-    say(f"Installing the {label} environment in {venv.name}/ (first time: a few minutes)")
+    if (venv / "bin" / "python").exists():
+        say(f"Updating the {label} environment in {venv.name}/ (its requirements changed)")
+    else:
+        say(f"Installing the {label} environment in {venv.name}/ (first time: a few minutes)")
     if not (venv / "bin" / "python").exists():
         run([python, "-m", "venv", str(venv)])
     pip = [venv_bin(venv, "python"), "-m", "pip", "--disable-pip-version-check"]
