@@ -244,6 +244,9 @@ def create(
         domain.check_model(business_model)
     except domain.PaymentError as exc:
         raise ApiError(422, exc.code, exc.message) from exc
+    if db.get_bind().dialect.name != "sqlite":
+        # One cart at a time per employer, so two carts cannot both take the same ACR/ECR.
+        db.execute(select(Employer.id).where(Employer.id == employer.id).with_for_update())
     cart = _cart(db, employer, references)
     refs = [ref for ref, _, _ in cart]
     _supersede_unsent(db, refs, idempotency_key, now)
@@ -346,8 +349,7 @@ def _supersede_unsent(db: Session, refs: list[str], key: str, now: datetime) -> 
         ).rowcount
         if done:
             _event(db, old, domain.CREATED, domain.FAILED, now, kind="superseded")
-    if stale:
-        db.commit()
+    # No commit here: the new cart's commit carries it (and the employer lock stays held).
 
 
 def get_for_account(db: Session, account: PortalAccount, payment_id: int) -> Payment:

@@ -108,6 +108,38 @@ def test_concurrency_on_postgres(pg_settings) -> None:  # type: ignore[no-untype
             ).json()["payments"][0]["id"]
 
         assert len(set(run_together(3, create))) == 1
+        ecr = client.get(
+            f"/api/v1/contributions/{cid}", params={"sender_id": "web-boss"}, headers=headers
+        ).json()["ecr_no"]
+        keys = iter(["pg-key-a", "pg-key-b", "pg-key-c"])
+        lock = threading.Lock()
+
+        def other_cart():  # type: ignore[no-untyped-def]
+            with lock:
+                key = next(keys)
+            return client.post(
+                "/api/v1/payments",
+                json={
+                    "sender_id": "web-boss",
+                    "employer_id": ids["employer_id"],
+                    "references": [ecr],
+                    "idempotency_key": key,
+                },
+                headers=headers,
+            ).status_code
+
+        # Three different carts for one ECR at once: one payment; the others supersede it or wait.
+        codes = run_together(3, other_cart)
+        assert codes.count(201) >= 1
+        with get_sessionmaker(pg_settings.database_url)() as db:
+            from backend.models import Payment, PaymentItem
+
+            open_ones = db.scalars(
+                sa.select(Payment)
+                .join(PaymentItem)
+                .where(PaymentItem.reference == ecr, Payment.state == "created")
+            ).all()
+            assert len(open_ones) == 1
         payment = client.get(
             f"/api/v1/payments/{create()}", params={"sender_id": "web-boss"}, headers=headers
         ).json()
