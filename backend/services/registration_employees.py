@@ -160,6 +160,22 @@ def search(db: Session, employer: Employer, id_type: str, id_no: str, today: dat
     if id_type != "ssfw":
         query = query.where(Employee.id_type == id_type)
     other = db.scalars(query).first()
+    if other is not None and db.get(Employer, other.employer_id).account_id != employer.account_id:
+        # Another account's worker: say the person is already insured, but show nothing an
+        # employer could not read off the MyKad itself — one employer never sees another's data.
+        prefill = {}
+        if id_type == "mykad":
+            card = parse_mykad(number, today=today)
+            prefill = {"date_of_birth": card.birth_date.isoformat(), "gender": card.gender}
+        return {
+            "found": True,
+            "source": "existing_records_other_employer",
+            "employee": {
+                "id_type": other.id_type,
+                "id_no_masked": mask_id(other.id_type, other.id_no),
+            },
+            "prefill": prefill,
+        }
     if other is not None:
         return {
             "found": True,

@@ -59,7 +59,7 @@ def test_submit_incomplete_422(client, hdrs) -> None:  # type: ignore[no-untyped
     assert client.get(f"{BASE}/{rid}", headers=hdrs).json()["status"] == "draft"
 
 
-def test_submit_complete(client, hdrs, backend_settings) -> None:  # type: ignore[no-untyped-def]
+def test_submit_complete(client, hdrs, backend_settings, service_headers) -> None:  # type: ignore[no-untyped-def]
     reg = create_company(client, hdrs)
     rid = reg["id"]
     assert (
@@ -119,6 +119,19 @@ def test_submit_complete(client, hdrs, backend_settings) -> None:  # type: ignor
     ).json()
     assert found["found"] and found["source"] == "existing_records"
     assert found["employee"]["name"] == "SITI BINTI AHMAD"
+
+    # Another account learns only that the person is insured: no name, nothing beyond the MyKad.
+    login_chat(backend_settings, sender="web-someone-else", email="else@example.com")
+    stranger = headers(service_headers, "web-someone-else")
+    theirs = create_company(client, stranger, registration_no="202101000888")
+    seen = client.get(
+        f"{BASE}/{theirs['id']}/employees/search",
+        params={"id_type": "mykad", "id_no": "900101145678"},
+        headers=stranger,
+    ).json()
+    assert seen["found"] and seen["source"] == "existing_records_other_employer"
+    assert "SITI" not in str(seen) and "name" not in seen["employee"]
+    assert seen["prefill"] == {"date_of_birth": "1990-01-01", "gender": "female"}
 
 
 def test_no_eis_rejection_when_all_covered_and_no_email(client, hdrs, backend_settings) -> None:  # type: ignore[no-untyped-def]
