@@ -9,6 +9,8 @@ Parts (default: warm, start, train, latency, memory; ``--cold`` adds cold set-up
 - ``latency`` — turn latency through the hub (p50/p95), 1 user and ``--users`` (20) at once,
                 with the action server and the backend in the loop
 - ``memory``  — Rasa's resident memory idle, after load, and peak
+- ``textfile``— parse + validate a 10,000-line contribution text file; one receipt PDF
+                (``bench/textfile_import.py``, also runnable on its own)
 
 Figures are medians over ``--runs`` runs (default 3; ``--cold-runs`` for the cold set-up).
 Examples::
@@ -36,7 +38,19 @@ from bench import cold, latency, train, warm  # noqa: E402
 from bench.common import Results, machine  # noqa: E402
 from scripts.processes import MODEL_PATH  # noqa: E402
 
-PARTS = ("cold", "warm", "start", "train", "latency", "memory")
+PARTS = ("cold", "warm", "start", "train", "latency", "memory", "textfile")
+
+
+def run_textfile(results: Results, runs: int, lines: int = 10_000) -> None:
+    from bench import textfile_import as tf
+    from bench.common import median
+
+    print(f"Text file import ({lines:,} lines) and receipt PDF ({runs} runs)", flush=True)
+    text, workers = tf.make_file(lines)
+    parse = tf.time_parse(text, workers, runs)
+    results.add("text file parse + validate", median(parse), "s", f"{lines:,} lines", "textfile_s")
+    pdf = tf.time_receipt(runs)
+    results.add("receipt PDF render", median(pdf) * 1000, "ms", key="receipt_pdf_ms")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,6 +99,12 @@ def main(argv: list[str] | None = None) -> int:
             except Exception as exc:  # noqa: BLE001 - report and go on with the other parts
                 failures.append(f"{name}: {exc}")
                 print(f"  {name} FAILED: {exc}", flush=True)
+    if "textfile" in parts:
+        try:
+            run_textfile(results, max(args.runs, 3))
+        except Exception as exc:  # noqa: BLE001
+            failures.append(f"textfile: {exc}")
+            print(f"  textfile FAILED: {exc}", flush=True)
     if "latency" in parts or "memory" in parts:
         try:
             latency.run(
