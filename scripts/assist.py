@@ -139,7 +139,9 @@ def find_python(version: tuple[int, int], or_newer: bool = False) -> str | None:
 def ensure_venv(
     venv: Path, python: str, requirement_args: list[str], inputs: list[Path], label: str
 ):
-    key = digest(inputs, extra=python)
+    # Keyed on the interpreter's version, not its path: `run` re-executes itself inside .venv,
+    # and the same environment must not look stale from there.
+    key = digest(inputs, extra=".".join(map(str, _version_of(python) or (0, 0))))
     if venv.exists() and stamp_ok(f"venv-{venv.name}", key):
         return
     if (venv / "bin" / "python").exists():
