@@ -6,24 +6,42 @@ which become Telegram messages: text split under 4,096 characters, buttons as an
 (callback_data ≤ 64 bytes; longer payloads travel as a short key), links as URL buttons and
 documents downloaded from their signed URL and sent as documents with their file name.
 
+Photos and documents the user sends (PDF, JPEG, PNG; Telegram lets a bot fetch 20 MB) go to the
+hub's ``POST /internal/v1/hub/files``, which files them in the chat's draft registration. While the
+hub works the chat shows "typing…"; Telegram's flood control (``RetryAfter``) is waited out a few
+times; every text is sent plain (no ``parse_mode``), so nothing a user or the bot writes can break
+formatting.
+
 Run: ``python -m gateway.telegram`` (needs ``TELEGRAM_BOT_TOKEN``; ``TELEGRAM_API_BASE_URL``
-points python-telegram-bot at an emulator, e.g. ``http://127.0.0.1:8081/bot``).
+points python-telegram-bot at an emulator, e.g. ``http://127.0.0.1:8081/bot``). Long polling by
+default; with ``TELEGRAM_WEBHOOK_URL`` set it registers that webhook with
+``TELEGRAM_WEBHOOK_SECRET`` (required) and serves it on ``TELEGRAM_WEBHOOK_LISTEN``:
+``TELEGRAM_WEBHOOK_PORT`` (default 127.0.0.1:8443, behind the TLS proxy), refusing updates
+without the secret in ``X-Telegram-Bot-Api-Secret-Token``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import logging
+import mimetypes
 import os
+import re
+import secrets
 import sys
 from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
-from telegram.constants import MessageLimit
-from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.constants import ChatAction, MessageLimit
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -43,10 +61,19 @@ TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH  # 4096
 CALLBACK_DATA_LIMIT = 64  # bytes, Telegram's limit for callback_data
 KEY_PREFIX = "k:"
 DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # what a bot may upload
+FILE_FETCH_MAX_BYTES = 20 * 1024 * 1024  # what a bot may download (getFile)
+ACCEPTED_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+TYPING_EVERY_SECONDS = 4.0  # Telegram shows a chat action for about 5 s
+FLOOD_RETRIES = 3  # RetryAfter is waited out this many times per call …
+FLOOD_MAX_WAIT_SECONDS = 30.0  # … when Telegram asks for at most this long
+ALLOWED_UPDATES = ["message", "callback_query"]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what Telegram accepts as secret_token
 
 EXIT_NO_TOKEN = 2
 EXIT_TOKEN_REJECTED = 3
 EXIT_TELEGRAM_UNREACHABLE = 4
+EXIT_BAD_WEBHOOK_CONFIG = 5
 
 # Commands become ordinary messages the bot understands (typed "/intent" texts are refused by
 # the hub unless the bot offered them, so commands are mapped to words, in the user's language).
@@ -69,8 +96,23 @@ GATEWAY_TEXTS: dict[str, tuple[str, str]] = {
         "Butang itu telah luput — sila taip jawapan anda.",
     ),
     "text_only": (
-        "For now I can only read text messages. Please type your message.",
-        "Buat masa ini saya hanya boleh membaca mesej teks. Sila taip mesej anda.",
+        "I can read text messages, and PDF, JPEG or PNG files. Please type your message.",
+        "Saya boleh membaca mesej teks, dan fail PDF, JPEG atau PNG. Sila taip mesej anda.",
+    ),
+    "file_too_large": (
+        "That file is too large: I can receive files of up to 20 MB. "
+        "Please send a smaller scan or photo (PDF, JPEG or PNG).",
+        "Fail itu terlalu besar: saya boleh menerima fail sehingga 20 MB. "
+        "Sila hantar imbasan atau foto yang lebih kecil (PDF, JPEG atau PNG).",
+    ),
+    "file_wrong_type": (
+        "I can only accept PDF, JPEG or PNG files. Please send the document in one of these.",
+        "Saya hanya boleh menerima fail PDF, JPEG atau PNG. Sila hantar dokumen dalam salah "
+        "satu format ini.",
+    ),
+    "file_failed": (
+        "I couldn't fetch that file from Telegram. Please send it again.",
+        "Saya tidak dapat mengambil fail itu daripada Telegram. Sila hantar semula.",
     ),
     "choose": ("Please choose:", "Sila pilih:"),
     "document_failed": (
@@ -183,6 +225,90 @@ def build_keyboard(message: dict[str, Any], store: CallbackStore) -> InlineKeybo
     return InlineKeyboardMarkup(rows) if rows else None
 
 
+# --- Telegram's flood control and the typing indicator ------------------------------------
+
+
+def _seconds(value: int | float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+async def with_flood_control(call: Callable[..., Awaitable[Any]], /, **kwargs: Any) -> Any:
+    """``call(**kwargs)``, waiting out ``RetryAfter`` up to :data:`FLOOD_RETRIES` times.
+
+    A wait longer than :data:`FLOOD_MAX_WAIT_SECONDS` is not waited for: the error goes up.
+    """
+    for attempt in range(FLOOD_RETRIES + 1):
+        try:
+            return await call(**kwargs)
+        except RetryAfter as exc:
+            wait = _seconds(exc.retry_after)
+            if attempt == FLOOD_RETRIES or wait > FLOOD_MAX_WAIT_SECONDS:
+                raise
+            logger.warning(
+                "telegram flood control",
+                extra={"event": "telegram_retry_after", "seconds": wait, "attempt": attempt + 1},
+            )
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextlib.asynccontextmanager
+async def typing(bot: Any, chat_id: int) -> AsyncIterator[None]:
+    """Show "typing…" in the chat (renewed every few seconds) while the body runs."""
+
+    async def show() -> None:
+        try:
+            await bot.send_chat_action(chat_id=chat_id, action=ChatAction.TYPING)
+        except TelegramError as exc:  # cosmetic: never fail a turn over it
+            logger.debug("chat action not sent: %s", exc)
+
+    async def keep_typing() -> None:
+        while True:
+            await asyncio.sleep(TYPING_EVERY_SECONDS)
+            await show()
+
+    await show()  # at once, before the hub is asked
+    task = asyncio.create_task(keep_typing())
+    try:
+        yield
+    finally:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - the indicator must never fail a turn
+            logger.debug("typing indicator stopped: %s", exc)
+
+
+# --- files from the user -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    file_id: str
+    filename: str
+    media_type: str
+    size: int | None
+
+
+def incoming_file(message: Any) -> IncomingFile | None:
+    """The photo (largest size) or document of a message, with a file name and media type."""
+    if message.photo:
+        photo = message.photo[-1]
+        return IncomingFile(
+            photo.file_id, f"photo-{message.message_id}.jpg", "image/jpeg", photo.file_size
+        )
+    document = message.document
+    if document is None:
+        return None
+    name = document.file_name or ""
+    media_type = (document.mime_type or mimetypes.guess_type(name)[0] or "").lower()
+    if not name:
+        name = f"document-{message.message_id}{ACCEPTED_TYPES.get(media_type, '')}"
+    return IncomingFile(document.file_id, name, media_type, document.file_size)
+
+
 # --- the gateway --------------------------------------------------------------------------------
 
 
@@ -193,19 +319,14 @@ class Gateway:
     http: httpx.AsyncClient
     store: CallbackStore = field(default_factory=CallbackStore)
 
-    async def ask_hub(self, sender_id: str, text: str, language: str | None) -> dict[str, Any]:
-        """The hub's reply, or a local 'unavailable' message when the hub cannot be reached."""
+    @property
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.service_token}"}
+
+    async def _hub(self, sender_id: str, language: str | None, **request: Any) -> dict[str, Any]:
+        """POST to the hub; its reply, or a local 'unavailable' message when it cannot answer."""
         try:
-            response = await self.http.post(
-                f"{self.hub_url.rstrip('/')}/internal/v1/hub/messages",
-                json={
-                    "sender_id": sender_id,
-                    "text": text,
-                    "channel": "telegram",
-                    "language_hint": language,
-                },
-                headers={"Authorization": f"Bearer {self.service_token}"},
-            )
+            response = await self.http.post(headers=self._headers, **request)
             response.raise_for_status()
             reply = response.json()
             if not isinstance(reply, dict) or not isinstance(reply.get("messages"), list):
@@ -221,8 +342,41 @@ class Gateway:
                 "error": "unavailable",
             }
 
+    async def ask_hub(self, sender_id: str, text: str, language: str | None) -> dict[str, Any]:
+        return await self._hub(
+            sender_id,
+            language_of(language),
+            url=f"{self.hub_url.rstrip('/')}/internal/v1/hub/messages",
+            json={
+                "sender_id": sender_id,
+                "text": text,
+                "channel": "telegram",
+                "language_hint": language,
+            },
+        )
+
+    async def send_file_to_hub(
+        self,
+        sender_id: str,
+        file: IncomingFile,
+        data: bytes,
+        caption: str | None,
+        language: str | None,
+    ) -> dict[str, Any]:
+        return await self._hub(
+            sender_id,
+            language,
+            url=f"{self.hub_url.rstrip('/')}/internal/v1/hub/files",
+            data={
+                "sender_id": sender_id,
+                "caption": caption or "",
+                "language_hint": language or "",
+            },
+            files={"file": (file.filename, data, file.media_type)},
+        )
+
     async def deliver(self, bot: Any, chat_id: int, reply: dict[str, Any], language: str | None):
-        """Send the hub's messages to one chat, in order."""
+        """Send the hub's messages to one chat, in order, as plain text (no parse_mode)."""
         for message in reply.get("messages") or []:
             keyboard = build_keyboard(message, self.store)
             pieces = split_text(message.get("text") or "")
@@ -230,8 +384,11 @@ class Gateway:
                 pieces = [gateway_text("choose", language)]
             for index, piece in enumerate(pieces):
                 last = index == len(pieces) - 1
-                await bot.send_message(
-                    chat_id=chat_id, text=piece, reply_markup=keyboard if last else None
+                await with_flood_control(
+                    bot.send_message,
+                    chat_id=chat_id,
+                    text=piece,
+                    reply_markup=keyboard if last else None,
                 )
             document = message.get("document")
             if document and document.get("url"):
@@ -246,20 +403,28 @@ class Gateway:
             response.raise_for_status()
             if len(response.content) > DOCUMENT_MAX_BYTES:
                 raise ValueError("document too large for Telegram")
-            await bot.send_document(
-                chat_id=chat_id, document=InputFile(response.content, filename=filename)
+            await with_flood_control(
+                bot.send_document,
+                chat_id=chat_id,
+                document=InputFile(response.content, filename=filename),
             )
         except (httpx.HTTPError, ValueError, TelegramError) as exc:
             logger.warning(
                 "document not sent", extra={"event": "document_failed", "error": str(exc)}
             )
-            await bot.send_message(
+            await with_flood_control(
+                bot.send_message,
                 chat_id=chat_id,
                 text=gateway_text("document_failed", language),
                 reply_markup=InlineKeyboardMarkup(
                     [[InlineKeyboardButton(filename[:64], url=document["url"])]]
                 ),
             )
+
+    async def say(self, bot: Any, chat_id: int, kind: str, language: str | None) -> None:
+        await with_flood_control(
+            bot.send_message, chat_id=chat_id, text=gateway_text(kind, language)
+        )
 
     async def turn(self, bot: Any, chat_id: int, user: Any, text: str) -> None:
         language = language_of(getattr(user, "language_code", None))
@@ -268,7 +433,8 @@ class Gateway:
             "telegram message",
             extra={"event": "telegram_in", "sender": sender_id, "text": mask_identifiers(text)},
         )
-        reply = await self.ask_hub(sender_id, text, getattr(user, "language_code", None))
+        async with typing(bot, chat_id):
+            reply = await self.ask_hub(sender_id, text, getattr(user, "language_code", None))
         await self.deliver(bot, chat_id, reply, language)
 
     # --- python-telegram-bot handlers ---
@@ -291,15 +457,59 @@ class Gateway:
         text = command_text(command, language_of(user.language_code))
         await self.turn(context.bot, message.chat_id, user, text)
 
+    async def on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo or document: checked here (size, type), fetched, and handed to the hub."""
+        message = update.effective_message
+        user = update.effective_user
+        if message is None or user is None:
+            return
+        language = language_of(user.language_code)
+        bot, chat_id, sender_id = context.bot, message.chat_id, f"tg-{user.id}"
+        file = incoming_file(message)
+        if file is None:
+            return
+        if file.size is not None and file.size > FILE_FETCH_MAX_BYTES:
+            await self.say(bot, chat_id, "file_too_large", language)
+            return
+        if file.media_type not in ACCEPTED_TYPES:
+            await self.say(bot, chat_id, "file_wrong_type", language)
+            return
+        logger.info(
+            "telegram file",
+            extra={
+                "event": "telegram_file_in",
+                "sender": sender_id,
+                "media_type": file.media_type,
+                "bytes": file.size,
+            },
+        )
+        async with typing(bot, chat_id):
+            try:
+                telegram_file = await with_flood_control(bot.get_file, file_id=file.file_id)
+                data = bytes(await telegram_file.download_as_bytearray())
+            except TelegramError as exc:
+                logger.warning(
+                    "file not fetched", extra={"event": "file_failed", "error": str(exc)}
+                )
+                data = None
+            if data is not None and len(data) <= FILE_FETCH_MAX_BYTES:
+                reply = await self.send_file_to_hub(
+                    sender_id, file, data, message.caption, user.language_code
+                )
+        if data is None:
+            await self.say(bot, chat_id, "file_failed", language)
+        elif len(data) > FILE_FETCH_MAX_BYTES:
+            await self.say(bot, chat_id, "file_too_large", language)
+        else:
+            await self.deliver(bot, chat_id, reply, language)
+
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
         user = update.effective_user
         if message is None:
             return
         language = language_of(getattr(user, "language_code", None))
-        await context.bot.send_message(
-            chat_id=message.chat_id, text=gateway_text("text_only", language)
-        )
+        await self.say(context.bot, message.chat_id, "text_only", language)
 
     async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -325,9 +535,17 @@ class Gateway:
                     extra={"event": "keyboard_not_removed", "error": str(exc)},
                 )
         if payload is None:
-            await context.bot.send_message(chat_id=chat_id, text=gateway_text("expired", language))
+            await self.say(context.bot, chat_id, "expired", language)
             return
         await self.turn(context.bot, chat_id, user, payload)
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One log line per failed update (python-telegram-bot would print a traceback)."""
+    logger.error(
+        "update failed",
+        extra={"event": "telegram_update_failed", "error": repr(context.error)[:500]},
+    )
 
 
 def register(application: Application, gateway: Gateway) -> None:
@@ -336,9 +554,11 @@ def register(application: Application, gateway: Gateway) -> None:
     # Other "/..." texts go to the hub like any text: it accepts them only when the bot offered
     # them as buttons and otherwise answers with a polite refusal.
     application.add_handler(MessageHandler(filters.TEXT, gateway.on_text))
+    application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, gateway.on_file))
     application.add_handler(
         MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, gateway.on_other)
     )
+    application.add_error_handler(on_error)
 
 
 def hub_url_from_env() -> str:
@@ -367,6 +587,117 @@ def build_application(token: str, base_url: str = "") -> tuple[Application, Gate
     return application, gateway
 
 
+# --- webhook mode ------------------------------------------------------------------------------
+
+
+class ConfigError(ValueError):
+    """The webhook settings cannot work; the message says what to set."""
+
+
+@dataclass(frozen=True)
+class WebhookConfig:
+    url: str
+    secret: str
+    listen: str = "127.0.0.1"
+    port: int = 8443
+
+    @property
+    def path(self) -> str:
+        return urlsplit(self.url).path or "/"
+
+
+def webhook_config(env: Mapping[str, str]) -> WebhookConfig | None:
+    """``None`` for long polling; the webhook settings otherwise (or :class:`ConfigError`)."""
+    url = env.get("TELEGRAM_WEBHOOK_URL", "").strip()
+    if not url:
+        return None
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise ConfigError(f"TELEGRAM_WEBHOOK_URL must be an https:// URL, not {url!r}.")
+    secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()
+    if not secret:
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET is required when TELEGRAM_WEBHOOK_URL is set: Telegram "
+            "sends it with every update and the gateway refuses updates without it "
+            "(1-256 characters: A-Z, a-z, 0-9, _ and -)."
+        )
+    if not _SECRET_SHAPE.match(secret):
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET may only hold 1-256 characters A-Z, a-z, 0-9, _ and -."
+        )
+    port_text = env.get("TELEGRAM_WEBHOOK_PORT", "8443").strip() or "8443"
+    if not port_text.isdigit() or not 0 <= int(port_text) < 65536:
+        raise ConfigError(f"TELEGRAM_WEBHOOK_PORT must be a port number, not {port_text!r}.")
+    listen = env.get("TELEGRAM_WEBHOOK_LISTEN", "").strip() or "127.0.0.1"
+    return WebhookConfig(url, secret, listen, int(port_text))
+
+
+def webhook_app(application: Application, config: WebhookConfig) -> Any:
+    """The ASGI app Telegram posts updates to; without the secret header → 403."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    expected = config.secret.encode()
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not secrets.compare_digest(given, expected):
+            logger.warning("webhook update refused", extra={"event": "webhook_refused"})
+            return JSONResponse({"ok": False, "error": "forbidden"}, status_code=403)
+        try:
+            data = await request.json()
+            update = Update.de_json(data, application.bot)
+        except (ValueError, TypeError, KeyError):
+            return JSONResponse({"ok": False, "error": "bad update"}, status_code=400)
+        await application.update_queue.put(update)
+        return JSONResponse({"ok": True})
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[
+            Route(config.path, receive, methods=["POST"]),
+            Route("/healthz", health, methods=["GET"]),
+        ]
+    )
+
+
+async def run_webhook(application: Application, gateway: Gateway, config: WebhookConfig) -> None:
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            webhook_app(application, config),
+            host=config.listen,
+            port=config.port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+    )
+    try:
+        async with application:  # initialize (getMe) … shutdown
+            await application.bot.set_webhook(
+                url=config.url, secret_token=config.secret, allowed_updates=ALLOWED_UPDATES
+            )
+            await application.start()
+            logger.info(
+                "Telegram gateway: webhook %s on %s:%s; hub at %s",
+                config.path,
+                config.listen,
+                config.port,
+                gateway.hub_url,
+            )
+            try:
+                await server.serve()  # until SIGINT / SIGTERM
+            finally:
+                await application.stop()
+    finally:
+        await gateway.http.aclose()
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.assist_log_level)
@@ -378,10 +709,18 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_NO_TOKEN
-    application, gateway = build_application(token, settings.telegram_api_base_url.strip())
-    logger.info("Telegram gateway: long polling; hub at %s", gateway.hub_url)
     try:
-        application.run_polling(allowed_updates=["message", "callback_query"])
+        webhook = webhook_config(os.environ)
+    except ConfigError as exc:
+        print(f"Telegram gateway not started: {exc}", file=sys.stderr)
+        return EXIT_BAD_WEBHOOK_CONFIG
+    application, gateway = build_application(token, settings.telegram_api_base_url.strip())
+    try:
+        if webhook is not None:
+            asyncio.run(run_webhook(application, gateway, webhook))
+        else:
+            logger.info("Telegram gateway: long polling; hub at %s", gateway.hub_url)
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
     except InvalidToken as exc:
         print(
             f"Telegram rejected TELEGRAM_BOT_TOKEN ({exc}). Check the token from @BotFather"
@@ -394,7 +733,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_TOKEN_REJECTED
-    except NetworkError as exc:  # only at start-up: once polling, PTB retries by itself
+    except NetworkError as exc:  # only at start-up: once running, PTB retries by itself
         where = settings.telegram_api_base_url or "https://api.telegram.org"
         print(f"Cannot reach the Telegram Bot API at {where}: {exc}", file=sys.stderr)
         return EXIT_TELEGRAM_UNREACHABLE

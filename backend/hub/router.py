@@ -12,16 +12,30 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, FastAPI, Header, HTTPException, Request, Response
+from fastapi import (
+    APIRouter,
+    Body,
+    Depends,
+    FastAPI,
+    File,
+    Form,
+    Header,
+    HTTPException,
+    Request,
+    Response,
+    UploadFile,
+)
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from backend.db import get_db
-from backend.hub import service, sessions
+from backend.deps import Clock, get_clock
+from backend.hub import files, service, sessions
 from backend.hub.rasa_client import RasaClient, close_rasa_client, get_rasa_client
 from backend.hub.widget_strings import WIDGET_STRINGS
+from backend.services.registration_documents import MAX_UPLOAD_BYTES
 from backend.settings import REPO_ROOT, Settings, get_settings
 
 
@@ -212,4 +226,35 @@ async def gateway_message(
         text=body.text,
         language_hint=hint if hint in sessions.LANGUAGES else None,
         max_chars=settings.chat_max_message_chars,
+    )
+
+
+@router.post(
+    "/internal/v1/hub/files",
+    tags=["internal"],
+    dependencies=[Depends(require_service_token)],
+)
+async def gateway_file(
+    settings: Annotated[Settings, Depends(app_settings)],
+    db: Annotated[Session, Depends(get_db)],
+    clock: Annotated[Clock, Depends(get_clock)],
+    sender_id: Annotated[str, Form()],
+    file: Annotated[UploadFile, File(description="PDF, JPEG or PNG, at most 10 MB")],
+    caption: Annotated[str, Form(max_length=1024)] = "",
+    language_hint: Annotated[str, Form()] = "",
+) -> dict[str, Any]:
+    """A photo or document the user sent on Telegram, for the chat's draft registration."""
+    if not _TG_SENDER.match(sender_id):
+        raise _error(422, "invalid_sender_id", "a gateway sender id looks like tg-<user id>")
+    hint = (language_hint or "").lower().split("-")[0]
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    return files.receive_file(
+        db,
+        settings,
+        sender_id=sender_id,
+        filename=file.filename or "document",
+        data=data,
+        caption=caption or None,
+        language=hint if hint in sessions.LANGUAGES else None,
+        now=clock(),
     )

@@ -36,6 +36,7 @@ LONG_PAYLOAD = (
 class FakeBot:
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.files: dict[str, bytes] = {}
 
     async def send_message(self, **kwargs: Any) -> None:
         self.calls.append(("send_message", kwargs))
@@ -49,6 +50,18 @@ class FakeBot:
     async def edit_message_reply_markup(self, **kwargs: Any) -> None:
         self.calls.append(("edit_message_reply_markup", kwargs))
 
+    async def send_chat_action(self, **kwargs: Any) -> None:
+        self.calls.append(("send_chat_action", kwargs))
+
+    async def get_file(self, file_id: str, **kwargs: Any) -> Any:
+        self.calls.append(("get_file", {"file_id": file_id}))
+        content = self.files[file_id]
+
+        async def download_as_bytearray() -> bytearray:
+            return bytearray(content)
+
+        return SimpleNamespace(download_as_bytearray=download_as_bytearray)
+
     def sent(self, name: str) -> list[dict[str, Any]]:
         return [kwargs for call, kwargs in self.calls if call == name]
 
@@ -57,6 +70,7 @@ class FakeHub:
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
         self.replies: list[dict[str, Any]] = []
+        self.uploads: list[bytes] = []
         self.down = False
 
     def handler(self, request: httpx.Request) -> httpx.Response:
@@ -66,6 +80,10 @@ class FakeHub:
             return httpx.Response(404)
         if self.down:
             raise httpx.ConnectError("connection refused")
+        if request.url.path == "/internal/v1/hub/files":
+            assert request.headers["authorization"] == "Bearer svc"
+            self.uploads.append(request.content)
+            return httpx.Response(200, json={"messages": [{"text": "Saved."}]})
         assert request.url.path == "/internal/v1/hub/messages"
         assert request.headers["authorization"] == "Bearer svc"
         self.requests.append(json.loads(request.content))
