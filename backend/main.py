@@ -7,6 +7,7 @@ import logging
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from backend import metrics
 from backend.errors import install_error_handlers
 from backend.hub import router as hub_router
 from backend.logging_setup import configure_logging
@@ -15,6 +16,7 @@ from backend.routers import (
     catalogue,
     contributions,
     conversations,
+    data_protection,
     files,
     health,
     pages,
@@ -52,6 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for module in (catalogue, registrations, upload_pages):
         app.include_router(module.router)
     app.include_router(hub_router.router)
+    app.include_router(data_protection.router)
+    app.include_router(data_protection.chat)
+    metrics.install(app)
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "backend" / "static"), name="static")
     return app
 

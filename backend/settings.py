@@ -51,10 +51,25 @@ class Settings(BaseSettings):
     telegram_api_base_url: str = ""
     assist_log_level: str = "INFO"
     chat_max_message_chars: int = 2000
+    # Production (issue 7): /metrics bearer token (empty = open, keep it on an internal network),
+    # data retention in days, and where Rasa's SQL tracker store lives (empty = derived: the
+    # backend's PostgreSQL database, or var/rasa_tracker.db next to a SQLite backend).
+    metrics_token: str = ""
+    retention_days: int = 90
+    rasa_tracker_db_url: str = ""
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def tracker_database_url(self) -> str:
+        """Rasa's SQL tracker store as a SQLAlchemy URL (scripts/processes.py puts it there)."""
+        if self.rasa_tracker_db_url:
+            return self.rasa_tracker_db_url
+        if self.database_url.startswith("postgresql"):
+            return self.database_url
+        return f"sqlite:///{VAR_DIR / 'rasa_tracker.db'}"
 
     def insecure_defaults(self) -> list[str]:
         """Names of secrets still set to the development fallbacks (or empty)."""

@@ -2,6 +2,7 @@
 
 from backend.db import Base
 from backend.models.accounts import LoginCode, LoginLockout, PortalAccount, PortalApplication
+from backend.models.analytics import AnalyticsDaily
 from backend.models.contributions import (
     Contribution,
     ContributionLine,
@@ -20,6 +21,7 @@ from backend.models.registration import (
 )
 
 __all__ = [
+    "AnalyticsDaily",
     "Base",
     "Contribution",
     "ContributionLine",
