@@ -16,6 +16,8 @@ import httpx
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
+# 401/403 codes about the user's account (not the service token): the bot words a reply.
+ACCOUNT_CODES = frozenset({"not_logged_in", "terms_not_accepted"})
 
 
 class BackendUnavailable(Exception):
@@ -68,14 +70,23 @@ class BackendClient:
         *,
         json: dict[str, Any] | None = None,
         params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         try:
             async with self._client() as client:
-                response = await client.request(method, path, json=json, params=params)
+                response = await client.request(
+                    method, path, json=json, params=params, headers=headers
+                )
         except httpx.HTTPError as exc:
             logger.warning("backend %s %s unreachable: %s", method, path, type(exc).__name__)
             raise BackendUnavailable(str(exc)) from exc
-        if response.status_code >= 500 or response.status_code in (401, 403):
+        if response.status_code in (401, 403):
+            error = _error_from(response)
+            if error.code in ACCOUNT_CODES:
+                raise error  # the chat is not logged in, or the terms are not accepted
+            logger.warning("backend %s %s answered %s", method, path, response.status_code)
+            raise BackendUnavailable(f"HTTP {response.status_code}")
+        if response.status_code >= 500:
             logger.warning("backend %s %s answered %s", method, path, response.status_code)
             raise BackendUnavailable(f"HTTP {response.status_code}")
         if response.status_code >= 400:
@@ -117,6 +128,35 @@ class BackendClient:
             "/api/v1/rates/quote",
             params={"wage": wage, "month": month, "category": category},
         )
+
+    # -- registration (QRG 2–4): the chat's sender id names the logged-in account ----------------
+    async def registration_call(
+        self,
+        sender_id: str,
+        method: str,
+        path: str = "",
+        json: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        return await self.request(
+            method,
+            f"/api/v1/registrations{path}",
+            json=json,
+            headers={"X-Sender-Id": sender_id},
+        )
+
+    async def list_registrations(self, sender_id: str) -> dict[str, Any]:
+        return await self.registration_call(sender_id, "GET")
+
+    async def get_registration(self, sender_id: str, registration_id: int) -> dict[str, Any]:
+        return await self.registration_call(sender_id, "GET", f"/{registration_id}")
+
+    async def create_registration(self, sender_id: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return await self.registration_call(sender_id, "POST", json=payload)
+
+    async def update_registration(
+        self, sender_id: str, registration_id: int, fields: dict[str, Any]
+    ) -> dict[str, Any]:
+        return await self.registration_call(sender_id, "PATCH", f"/{registration_id}", fields)
 
 
 def _error_from(response: httpx.Response) -> BackendError:

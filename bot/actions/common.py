@@ -113,6 +113,14 @@ class ActionCancelForm(Action):
             events += [SlotSet("requested_slot", None), ActiveLoop(None)]
             if form == "portal_id_form":
                 events += [SlotSet("portal_id_pending", None), SlotSet("field", None)]
+            if form == "employer_registration_form":
+                # The answers already saved stay in the backend's draft, to continue later.
+                events += [SlotSet("field", None), SlotSet("reg_state", None)]
+                dispatcher.utter_message(
+                    response="utter_registration_cancelled",
+                    reference=tracker.get_slot("registration_reference") or "-",
+                )
+                return events
             dispatcher.utter_message(response="utter_cancelled")
             return events
         if any(tracker.get_slot(slot) is not None for slot in PORTAL_ID_SLOTS):

@@ -13,15 +13,33 @@ PORTAL_ID_FIELDS = (
 PORTAL_ID_SLOTS = (*PORTAL_ID_FIELDS, "portal_id_confirm")
 LOGIN_SLOTS = ("login_email", "login_code", "terms_accepted")
 RATE_SLOTS = ("wage_amount", "quote_month")
+EMPLOYER_REG_FIELDS = (
+    "reg_business_entity",
+    "reg_sub_entity",
+    "reg_sub_entity_item",
+    "reg_registration_no",
+    "reg_employer_name",
+    "reg_industry",
+    "reg_address",
+    "reg_postcode",
+    "reg_city",
+    "reg_email",
+    "reg_phone",
+    "reg_induction_office",
+)
+EMPLOYER_REG_SLOTS = (*EMPLOYER_REG_FIELDS, "employer_registration_confirm")
 
 FORM_SLOTS: dict[str, tuple[str, ...]] = {
     "portal_id_form": PORTAL_ID_SLOTS,
     "login_form": LOGIN_SLOTS,
     "rate_quote_form": RATE_SLOTS,
+    "employer_registration_form": EMPLOYER_REG_SLOTS,
 }
 
 # Slots filled from whatever the user types; their answers never switch the language.
-FREE_TEXT_SLOTS = frozenset({*PORTAL_ID_FIELDS, "login_email", "login_code", "wage_amount"})
+FREE_TEXT_SLOTS = frozenset(
+    {*PORTAL_ID_FIELDS, "login_email", "login_code", "wage_amount", *EMPLOYER_REG_FIELDS}
+)
 
 # Intents that are not an answer to the form's question.
 INTERRUPTING_INTENTS = frozenset(
@@ -38,6 +56,8 @@ INTERRUPTING_INTENTS = frozenset(
         "apply_portal_id",
         "login",
         "ask_contribution_rate",
+        "register_employer",
+        "accept_terms",
     }
 )
 

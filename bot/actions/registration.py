@@ -1,0 +1,761 @@
+"""QRG 2: register the employer (employer_registration_form), saved to the backend as you go.
+
+Each accepted answer is sent at once (POST at the first answer, PATCH one field at a time after),
+so nothing half-saved is lost and a draft can be continued later. The catalogues (business
+entities, industries, offices) come from the same data files the backend serves
+(``backend.domain.registration``), and answers are pre-checked with the same pure rules.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from backend.domain import registration as rules
+from backend.domain.identifiers import IdentifierError, normalise_email
+from bot.actions import backend_client
+from bot.actions.forms_meta import EMPLOYER_REG_FIELDS, EMPLOYER_REG_SLOTS
+from bot.actions.language import current_language
+from bot.actions.portal_id import check_name, format_mobile
+
+logger = logging.getLogger(__name__)
+
+FORM = "employer_registration_form"
+CONFIRM = "employer_registration_confirm"
+MAX_BUTTONS = 8
+
+# Slot → backend field.
+BACKEND_FIELD = {
+    "reg_business_entity": "business_entity",
+    "reg_sub_entity": "sub_entity",
+    "reg_sub_entity_item": "sub_entity_item",
+    "reg_registration_no": "registration_no",
+    "reg_employer_name": "employer_name",
+    "reg_industry": "industry_code",
+    "reg_address": "address_line1",
+    "reg_postcode": "postcode",
+    "reg_city": "city",
+    "reg_email": "email",
+    "reg_phone": "phone",
+    "reg_induction_office": "induction_office",
+}
+SLOT_FOR_FIELD = {field: slot for slot, field in BACKEND_FIELD.items()}
+
+# What a correction from the summary clears besides the field itself (later answers that
+# depend on it).
+DEPENDENT = {
+    "reg_business_entity": (
+        "reg_sub_entity",
+        "reg_sub_entity_item",
+        "reg_registration_no",
+    ),
+    "reg_sub_entity": ("reg_sub_entity_item", "reg_registration_no"),
+    "reg_postcode": ("reg_induction_office",),
+}
+
+# Words people type for an entity, beside the catalogue's own names.
+ENTITY_ALIASES = {
+    "sole_proprietorship": ("sole", "proprietor", "milikan tunggal", "enterprise", "perniagaan"),
+    "partnership": ("partnership", "perkongsian", "partner"),
+    "sdn_bhd": ("sdn bhd", "sendirian berhad", "private limited", "syarikat sendirian", "pte"),
+    "berhad": ("berhad", "bhd", "public limited", "public company"),
+    "llp": ("llp", "plt", "perkongsian liabiliti terhad", "limited liability"),
+    "society": ("society", "persatuan", "association", "pertubuhan", "kelab", "club", "union"),
+    "cooperative": ("cooperative", "co-operative", "koperasi", "coop"),
+    "others": ("others", "other", "lain", "statutory", "trust", "embassy", "kedutaan"),
+}
+
+_CHOICE_PAYLOAD = re.compile(r'^\s*/inform\{\s*"choice"\s*:\s*"([^"]+)"\s*\}\s*$')
+
+
+def _today() -> date:
+    return date.today()
+
+
+def chosen(value: Any, tracker: Tracker) -> str:
+    """The button's code (entity ``choice``) or what the user typed."""
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "choice" and entity.get("value"):
+            return str(entity["value"])
+    text = str(value or "").strip()
+    match = _CHOICE_PAYLOAD.match(text)
+    return match.group(1) if match else text
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace("_", " ")).split())
+
+
+def match_option(
+    text: str, options: list[dict[str, Any]], aliases: dict | None = None
+) -> str | None:
+    """The code of the option the text names (code, English or Malay name, or an alias)."""
+    wanted = _norm(text)
+    if not wanted:
+        return None
+    for option in options:
+        if wanted in (
+            _norm(option["code"]),
+            _norm(option.get("name_en", "")),
+            _norm(option.get("name_ms", option.get("name", ""))),
+        ):
+            return option["code"]
+    # Otherwise the option whose name or alias matches the longest stretch of the text.
+    scores: dict[str, int] = {}
+    for option in options:
+        names = [option.get("name_en", ""), option.get("name_ms", ""), option.get("name", "")]
+        names += list((aliases or {}).get(option["code"], ()))
+        for name in filter(None, map(_norm, names)):
+            if re.search(rf"\b{re.escape(name)}\b", wanted):
+                scores[option["code"]] = max(scores.get(option["code"], 0), len(name))
+            elif len(wanted) >= 3 and wanted in name:
+                scores[option["code"]] = max(scores.get(option["code"], 0), len(wanted))
+    if not scores:
+        return None
+    best = max(scores.values())
+    winners = [code for code, score in scores.items() if score == best]
+    return winners[0] if len(winners) == 1 else None
+
+
+def option_name(option: dict[str, Any], language: str) -> str:
+    if "name_en" in option:
+        return option["name_ms"] if language == "ms" else option["name_en"]
+    return option.get("name", option["code"])
+
+
+def choice_buttons(options: list[dict[str, Any]], language: str) -> list[dict[str, str]]:
+    return [
+        {
+            "title": option_name(option, language),
+            "payload": f'/inform{{"choice":"{option["code"]}"}}',
+        }
+        for option in options[:MAX_BUTTONS]
+    ]
+
+
+def employer_entities() -> list[dict[str, Any]]:
+    return [e for e in rules.business_entities() if e["registration_type"] == "employer"]
+
+
+def sub_entities(entity_code: str | None) -> list[dict[str, Any]]:
+    try:
+        return list(rules.entity(entity_code)["sub_entities"])
+    except rules.RegistrationError:
+        return []
+
+
+def sub_items(entity_code: str | None, sub_code: str | None) -> list[dict[str, Any]]:
+    try:
+        return list(rules.sub_entity(entity_code or "", sub_code)["items"])
+    except rules.RegistrationError:
+        return []
+
+
+def ssm_example(entity_code: str | None, sub_code: str | None) -> str:
+    """A right number for the entity, e.g. 202001012345 for a Sdn Bhd."""
+    try:
+        row = rules.entity(entity_code)
+    except rules.RegistrationError:
+        return "202001012345"
+    sub = {}
+    if sub_code:
+        try:
+            sub = rules.sub_entity(entity_code or "", sub_code)
+        except rules.RegistrationError:
+            sub = {}
+    kind = sub.get("number_kind", row["number_kind"])
+    if kind == "free":
+        return "PPM-001-14-01012020"
+    types = sub.get("ssm_types") or row.get("ssm_types") or ["01"]
+    return f"2020{types[0]}012345"
+
+
+# --------------------------------------------------------------------------- saving
+
+
+REASON_RESPONSES = {
+    "ssm_format": "utter_invalid_reg_no_format",
+    "ssm_year": "utter_invalid_reg_no_year",
+    "ssm_type": "utter_invalid_reg_no_type",
+    "ssm_type_mismatch": "utter_invalid_reg_no_type_mismatch",
+    "ssm_serial": "utter_invalid_reg_no_serial",
+    "registration_no_format": "utter_invalid_reg_no_free",
+    "postcode_format": "utter_invalid_postcode",
+    "postcode_unknown": "utter_invalid_postcode_unknown",
+    "postcode_state_mismatch": "utter_invalid_postcode_unknown",
+    "phone_format": "utter_invalid_reg_phone",
+}
+
+
+async def save_field(
+    slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> dict[str, Any] | None:
+    """Sends one answer to the backend. Returns extra slot changes, or None when it failed
+    (the reply has been uttered)."""
+    field = BACKEND_FIELD[slot]
+    client = backend_client.backend()
+    registration_id = tracker.get_slot("registration_id")
+    try:
+        if registration_id:
+            view = await client.update_registration(
+                tracker.sender_id, int(registration_id), {field: value}
+            )
+        else:
+            view = await client.create_registration(
+                tracker.sender_id,
+                {
+                    "registration_type": "employer",
+                    "language": current_language(tracker),
+                    field: value,
+                },
+            )
+    except backend_client.BackendUnavailable:
+        dispatcher.utter_message(response="utter_service_unavailable_general")
+        return None
+    except backend_client.BackendError as error:
+        reply_to_refusal(error, slot, dispatcher, tracker)
+        return None
+    extra: dict[str, Any] = {
+        "registration_id": view.get("id", registration_id),
+        "registration_reference": view.get("reference")
+        or tracker.get_slot("registration_reference"),
+    }
+    if field == "postcode" and view.get("state"):
+        extra["reg_state"] = view["state"]
+    return extra
+
+
+def reply_to_refusal(
+    error: backend_client.BackendError,
+    slot: str,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+) -> None:
+    reason = str(error.data.get("reason") or "")
+    entity_code = tracker.get_slot("reg_business_entity")
+    sub_code = tracker.get_slot("reg_sub_entity")
+    if error.code == "not_logged_in":
+        dispatcher.utter_message(response="utter_registration_login_first")
+    elif error.code == "terms_not_accepted":
+        dispatcher.utter_message(response="utter_registration_terms_first")
+    elif error.code == "draft_exists":
+        dispatcher.utter_message(
+            response="utter_registration_draft_exists", reference=error.data.get("reference", "")
+        )
+    elif error.code == "employer_exists":
+        dispatcher.utter_message(
+            response="utter_registration_employer_exists",
+            employer_code=error.data.get("employer_code") or "-",
+        )
+    elif error.code == "already_submitted":
+        dispatcher.utter_message(response="utter_registration_already_submitted")
+    elif reason in REASON_RESPONSES:
+        dispatcher.utter_message(
+            response=REASON_RESPONSES[reason], example=ssm_example(entity_code, sub_code)
+        )
+    else:
+        logger.info("registration field %s refused: %s %s", slot, error.code, reason)
+        dispatcher.utter_message(response="utter_registration_field_refused")
+
+
+# --------------------------------------------------------------------------- form
+
+
+class ValidateEmployerRegistrationForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_employer_registration_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        slots = list(domain_slots)
+        entity_code = tracker.get_slot("reg_business_entity")
+        sub_code = tracker.get_slot("reg_sub_entity")
+        if entity_code and sub_code and not sub_items(entity_code, sub_code):
+            slots.remove("reg_sub_entity_item")
+        return slots
+
+    async def _save(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        extra = await save_field(slot, value, dispatcher, tracker)
+        if extra is None:
+            return {slot: None}
+        return {slot: value, **extra}
+
+    async def validate_reg_business_entity(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = chosen(value, tracker)
+        if _norm(text) in ("domestic individual", "domestic", "individual for domestic worker"):
+            dispatcher.utter_message(response="utter_registration_use_domestic")
+            return {"reg_business_entity": None}
+        code = match_option(text, employer_entities(), ENTITY_ALIASES)
+        if code is None:
+            dispatcher.utter_message(response="utter_invalid_reg_business_entity")
+            return {"reg_business_entity": None}
+        return await self._save("reg_business_entity", code, dispatcher, tracker)
+
+    async def validate_reg_sub_entity(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        options = sub_entities(tracker.get_slot("reg_business_entity"))
+        code = match_option(chosen(value, tracker), options)
+        if code is None:
+            dispatcher.utter_message(
+                response="utter_invalid_reg_choice",
+                buttons=choice_buttons(options, current_language(tracker)),
+            )
+            return {"reg_sub_entity": None}
+        return await self._save("reg_sub_entity", code, dispatcher, tracker)
+
+    async def validate_reg_sub_entity_item(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        options = sub_items(
+            tracker.get_slot("reg_business_entity"), tracker.get_slot("reg_sub_entity")
+        )
+        code = match_option(chosen(value, tracker), options)
+        if code is None:
+            dispatcher.utter_message(
+                response="utter_invalid_reg_choice",
+                buttons=choice_buttons(options, current_language(tracker)),
+            )
+            return {"reg_sub_entity_item": None}
+        return await self._save("reg_sub_entity_item", code, dispatcher, tracker)
+
+    async def validate_reg_registration_no(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        entity_code = tracker.get_slot("reg_business_entity")
+        sub_code = tracker.get_slot("reg_sub_entity")
+        try:
+            parsed = rules.parse_registration_number(
+                entity_code or "", sub_code, str(value or ""), _today()
+            )
+        except rules.RegistrationError as error:
+            response = REASON_RESPONSES.get(error.code, "utter_invalid_reg_no_format")
+            typed = re.sub(r"[\s\-]", "", str(value or ""))
+            dispatcher.utter_message(
+                response=response,
+                example=ssm_example(entity_code, sub_code),
+                type_code=typed[4:6] if len(typed) >= 6 else "",
+            )
+            return {"reg_registration_no": None}
+        return await self._save("reg_registration_no", parsed.number, dispatcher, tracker)
+
+    async def validate_reg_employer_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        cleaned, error = check_name(value)
+        if error:
+            dispatcher.utter_message(response="utter_invalid_reg_employer_name")
+            return {"reg_employer_name": None}
+        return await self._save("reg_employer_name", cleaned, dispatcher, tracker)
+
+    async def validate_reg_industry(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = chosen(value, tracker).strip()
+        language = current_language(tracker)
+        if re.fullmatch(r"[A-Za-z]", text):
+            try:
+                code = rules.industry(text)["code"]
+            except rules.RegistrationError:
+                code = None
+            if code:
+                return await self._save("reg_industry", code, dispatcher, tracker)
+        found = rules.search_industries(text) if text else []
+        if not found:
+            # Any one word is enough when all of them together match nothing.
+            seen: dict[str, dict[str, str]] = {}
+            for word in _norm(text).split():
+                if len(word) >= 3:
+                    for row in rules.search_industries(word):
+                        seen.setdefault(row["code"], row)
+            found = list(seen.values())
+        if len(found) == 1:
+            return await self._save("reg_industry", found[0]["code"], dispatcher, tracker)
+        if not found:
+            dispatcher.utter_message(response="utter_invalid_reg_industry")
+            return {"reg_industry": None}
+        dispatcher.utter_message(
+            response="utter_reg_industry_pick", buttons=choice_buttons(found, language)
+        )
+        return {"reg_industry": None}
+
+    async def validate_reg_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = " ".join(str(value or "").split())
+        if len(text) < 3 or len(text) > 200 or text.startswith("/"):
+            dispatcher.utter_message(response="utter_invalid_reg_address")
+            return {"reg_address": None}
+        return await self._save("reg_address", text, dispatcher, tracker)
+
+    async def validate_reg_postcode(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        postcode = re.sub(r"\s", "", str(value or ""))
+        try:
+            rules.state_for_postcode(postcode)
+        except rules.RegistrationError as error:
+            dispatcher.utter_message(
+                response=REASON_RESPONSES.get(error.code, "utter_invalid_postcode"),
+                postcode=postcode,
+            )
+            return {"reg_postcode": None}
+        result = await self._save("reg_postcode", postcode, dispatcher, tracker)
+        state = result.get("reg_state")
+        if state and state != tracker.get_slot("reg_state"):
+            result["reg_induction_office"] = None  # offices are offered per state
+        return result
+
+    async def validate_reg_city(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        cleaned, error = check_name(value)
+        if error:
+            dispatcher.utter_message(response="utter_invalid_reg_city")
+            return {"reg_city": None}
+        return await self._save("reg_city", cleaned, dispatcher, tracker)
+
+    async def validate_reg_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            email = normalise_email(str(value or ""))
+        except IdentifierError:
+            dispatcher.utter_message(response="utter_invalid_email")
+            return {"reg_email": None}
+        return await self._save("reg_email", email, dispatcher, tracker)
+
+    async def validate_reg_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            phone = rules.normalise_phone(str(value or ""))
+        except rules.RegistrationError:
+            dispatcher.utter_message(response="utter_invalid_reg_phone")
+            return {"reg_phone": None}
+        return await self._save("reg_phone", phone, dispatcher, tracker)
+
+    async def validate_reg_induction_office(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        options = rules.offices(tracker.get_slot("reg_state")) or rules.offices()
+        code = match_option(chosen(value, tracker), options)
+        if code is None:
+            dispatcher.utter_message(
+                response="utter_invalid_reg_choice",
+                buttons=choice_buttons(options, current_language(tracker)),
+            )
+            return {"reg_induction_office": None}
+        return await self._save("reg_induction_office", code, dispatcher, tracker)
+
+    async def validate_employer_registration_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value == "yes":
+            return {CONFIRM: "yes"}
+        if value == "change":
+            field = requested_field(tracker)
+            if field:
+                cleared = {field: None, CONFIRM: None, "field": None}
+                cleared.update({slot: None for slot in DEPENDENT.get(field, ())})
+                return cleared
+        dispatcher.utter_message(response="utter_employer_registration_which_field")
+        return {CONFIRM: None, "field": None}
+
+
+def requested_field(tracker: Tracker) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "field" and entity.get("value") in EMPLOYER_REG_FIELDS:
+            return entity["value"]
+    value = tracker.get_slot("field")
+    return value if value in EMPLOYER_REG_FIELDS else None
+
+
+# --------------------------------------------------------------------------- ask actions
+
+
+class ActionAskRegBusinessEntity(Action):
+    def name(self) -> str:
+        return "action_ask_reg_business_entity"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            response="utter_ask_reg_business_entity",
+            buttons=choice_buttons(employer_entities(), current_language(tracker)),
+        )
+        return []
+
+
+class ActionAskRegSubEntity(Action):
+    def name(self) -> str:
+        return "action_ask_reg_sub_entity"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        options = sub_entities(tracker.get_slot("reg_business_entity"))
+        dispatcher.utter_message(
+            response="utter_ask_reg_sub_entity",
+            buttons=choice_buttons(options, current_language(tracker)),
+        )
+        return []
+
+
+class ActionAskRegSubEntityItem(Action):
+    def name(self) -> str:
+        return "action_ask_reg_sub_entity_item"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        options = sub_items(
+            tracker.get_slot("reg_business_entity"), tracker.get_slot("reg_sub_entity")
+        )
+        dispatcher.utter_message(
+            response="utter_ask_reg_sub_entity_item",
+            buttons=choice_buttons(options, current_language(tracker)),
+        )
+        return []
+
+
+class ActionAskRegRegistrationNo(Action):
+    def name(self) -> str:
+        return "action_ask_reg_registration_no"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            response="utter_ask_reg_registration_no",
+            example=ssm_example(
+                tracker.get_slot("reg_business_entity"), tracker.get_slot("reg_sub_entity")
+            ),
+        )
+        return []
+
+
+class ActionAskRegInductionOffice(Action):
+    def name(self) -> str:
+        return "action_ask_reg_induction_office"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        state = tracker.get_slot("reg_state")
+        options = rules.offices(state) or rules.offices()
+        dispatcher.utter_message(
+            response="utter_ask_reg_induction_office",
+            state=rules.state_name(state) if state else "-",
+            buttons=choice_buttons(options, current_language(tracker)),
+        )
+        return []
+
+
+def summary_vars(tracker: Tracker) -> dict[str, Any]:
+    language = current_language(tracker)
+    get = tracker.get_slot
+
+    def name_of(options: list[dict[str, Any]], code: Any) -> str:
+        for option in options:
+            if option["code"] == code:
+                return option_name(option, language)
+        return str(code or "-")
+
+    entity_code, sub_code = get("reg_business_entity"), get("reg_sub_entity")
+    entity_text = name_of(employer_entities(), entity_code)
+    sub_text = name_of(sub_entities(entity_code), sub_code)
+    item = get("reg_sub_entity_item")
+    if item:
+        sub_text += " / " + name_of(sub_items(entity_code, sub_code), item)
+    try:
+        industry_row = rules.industry(get("reg_industry") or "")
+        industry_text = f"{industry_row['code']} {option_name(industry_row, language)}"
+    except rules.RegistrationError:
+        industry_text = "-"
+    try:
+        office_text = rules.office(get("reg_induction_office") or "")["name"]
+    except rules.RegistrationError:
+        office_text = "-"
+    phone = get("reg_phone") or ""
+    return {
+        "business_entity": entity_text,
+        "sub_entity": sub_text,
+        "registration_no": get("reg_registration_no") or "-",
+        "employer_name": get("reg_employer_name") or "-",
+        "industry": industry_text,
+        "address": get("reg_address") or "-",
+        "postcode": get("reg_postcode") or "-",
+        "city": get("reg_city") or "-",
+        "state": rules.state_name(get("reg_state")) if get("reg_state") else "-",
+        "email": get("reg_email") or "-",
+        "phone": format_mobile(phone) if phone.startswith("+601") else phone or "-",
+        "induction_office": office_text,
+        "reference": get("registration_reference") or "-",
+    }
+
+
+class ActionAskEmployerRegistrationConfirm(Action):
+    def name(self) -> str:
+        return "action_ask_employer_registration_confirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            response="utter_employer_registration_summary", **summary_vars(tracker)
+        )
+        return []
+
+
+# --------------------------------------------------------------------------- start and finish
+
+
+def clear_form() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in EMPLOYER_REG_SLOTS] + [
+        SlotSet("field", None),
+        SlotSet("reg_state", None),
+    ]
+
+
+def slots_from_view(view: dict[str, Any]) -> list[EventType]:
+    events: list[EventType] = []
+    for field, slot in SLOT_FOR_FIELD.items():
+        value = view.get(field)
+        if value not in (None, ""):
+            events.append(SlotSet(slot, value))
+    if view.get("state"):
+        events.append(SlotSet("reg_state", view["state"]))
+    return events
+
+
+class ActionStartEmployerRegistration(Action):
+    """Checks the login, then starts a new registration or continues the account's draft."""
+
+    def name(self) -> str:
+        return "action_start_employer_registration"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        not_ready = [SlotSet("registration_ready", False)]
+        client = backend_client.backend()
+        try:
+            listing = await client.list_registrations(tracker.sender_id)
+            draft = next(
+                (
+                    row
+                    for row in listing.get("registrations") or []
+                    if row.get("registration_type") == "employer" and row.get("status") == "draft"
+                ),
+                None,
+            )
+            view = (
+                await client.get_registration(tracker.sender_id, int(draft["id"]))
+                if draft
+                else None
+            )
+        except backend_client.BackendUnavailable:
+            dispatcher.utter_message(response="utter_service_unavailable_general")
+            return not_ready
+        except backend_client.BackendError as error:
+            if error.code == "not_logged_in":
+                dispatcher.utter_message(response="utter_registration_login_first")
+            elif error.code == "terms_not_accepted":
+                dispatcher.utter_message(response="utter_registration_terms_first")
+            else:
+                logger.warning("registration listing refused: %s %s", error.status, error.code)
+                dispatcher.utter_message(response="utter_service_unavailable_general")
+            return not_ready
+        events = [*clear_form(), SlotSet("registration_ready", True)]
+        if view:
+            dispatcher.utter_message(
+                response="utter_registration_resume_draft", reference=view.get("reference", "")
+            )
+            return [
+                *events,
+                SlotSet("registration_id", view.get("id")),
+                SlotSet("registration_reference", view.get("reference")),
+                *slots_from_view(view),
+            ]
+        dispatcher.utter_message(response="utter_registration_intro")
+        return [*events, SlotSet("registration_id", None), SlotSet("registration_reference", None)]
+
+
+class ActionSubmitEmployerRegistration(Action):
+    """After Confirm: reads the saved draft back and gives the CRN reference."""
+
+    def name(self) -> str:
+        return "action_submit_employer_registration"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        registration_id = tracker.get_slot("registration_id")
+        if not registration_id:
+            dispatcher.utter_message(response="utter_nothing_to_resume")
+            return [SlotSet(CONFIRM, None)]
+        try:
+            view = await backend_client.backend().get_registration(
+                tracker.sender_id, int(registration_id)
+            )
+        except backend_client.BackendUnavailable:
+            dispatcher.utter_message(response="utter_service_unavailable_general")
+            return [SlotSet(CONFIRM, None)]
+        except backend_client.BackendError as error:
+            reply_to_refusal(error, CONFIRM, dispatcher, tracker)
+            return [SlotSet(CONFIRM, None)]
+        missing = [
+            SLOT_FOR_FIELD[f] for f in view.get("missing_fields") or [] if f in SLOT_FOR_FIELD
+        ]
+        if missing:
+            # Something was not saved (e.g. the backend was down): ask it again.
+            dispatcher.utter_message(response="utter_registration_incomplete")
+            return [SlotSet(slot, None) for slot in missing] + [SlotSet(CONFIRM, None)]
+        dispatcher.utter_message(
+            response="utter_employer_registration_saved",
+            reference=view.get("reference") or tracker.get_slot("registration_reference") or "",
+            employer_name=view.get("employer_name") or tracker.get_slot("reg_employer_name") or "",
+        )
+        return [*clear_form(), SlotSet("registration_reference", view.get("reference"))]
+
+
+class ActionAcceptTerms(Action):
+    """'I agree' to the ASSIST terms (offered when the backend says they are not accepted)."""
+
+    def name(self) -> str:
+        return "action_accept_terms"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        try:
+            await backend_client.backend().accept_terms(tracker.sender_id)
+        except backend_client.BackendUnavailable:
+            dispatcher.utter_message(response="utter_service_unavailable_general")
+            return []
+        except backend_client.BackendError as error:
+            if error.code == "not_logged_in":
+                dispatcher.utter_message(response="utter_registration_login_first")
+                return []
+            dispatcher.utter_message(response="utter_service_unavailable_general")
+            return []
+        dispatcher.utter_message(response="utter_terms_accepted_now")
+        return [SlotSet("terms_accepted", None)]
