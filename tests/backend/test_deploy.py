@@ -1,0 +1,241 @@
+"""deploy/: Compose file, Kubernetes manifests and Dockerfiles, checked offline (issue 7).
+
+They cannot run here (no container engine), so this checks what matters: every manifest against
+the Kubernetes JSON schemas that kubernetes-validate ships (strict: unknown fields fail), the
+Compose file against the compose-spec schema that check-jsonschema vendors, and our own rules:
+probes on our health endpoints, resources, secrets only by reference, image names, and ports equal
+to scripts/processes.py's defaults. Nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import kubernetes_validate
+import pytest
+import yaml
+
+from backend.settings import DEV_SECRET_KEY, DEV_SERVICE_TOKEN, REPO_ROOT
+from scripts.processes import Ports
+
+DEPLOY = REPO_ROOT / "deploy"
+K8S = DEPLOY / "k8s"
+K8S_VERSION = "1.30.0"  # the oldest Kubernetes we promise; the schemas ship in the package
+PORTS = Ports()
+APP_IMAGE, RASA_IMAGE = "assist-app", "assist-rasa"
+SECRET_NAME = re.compile(r"PASSWORD|TOKEN|SECRET|_KEY$|DATABASE_URL|AUTH")
+# component → (port, health path) as scripts/processes.py probes them
+HEALTH = {
+    "backend": (PORTS.backend, "/healthz"),
+    "actions": (PORTS.actions, "/health"),
+    "rasa": (PORTS.rasa, "/"),
+}
+
+
+def manifests() -> list[tuple[Path, dict[str, Any]]]:
+    docs = []
+    for path in sorted(K8S.glob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc:
+                docs.append((path, doc))
+    return docs
+
+
+def workloads() -> dict[str, dict[str, Any]]:
+    """name → pod spec of every Deployment, StatefulSet and CronJob."""
+    out = {}
+    for _, doc in manifests():
+        if doc["kind"] in ("Deployment", "StatefulSet"):
+            out[doc["metadata"]["name"]] = doc["spec"]["template"]["spec"]
+        elif doc["kind"] == "CronJob":
+            out[doc["metadata"]["name"]] = doc["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    return out
+
+
+def by_kind(kind: str) -> dict[str, dict[str, Any]]:
+    return {doc["metadata"]["name"]: doc for _, doc in manifests() if doc["kind"] == kind}
+
+
+def image_name(image: str) -> str:
+    return image.rsplit(":", 1)[0] if ":" in image.rsplit("/", 1)[-1] else image
+
+
+def probe_target(probe: dict[str, Any], container: dict[str, Any]) -> tuple[int, str]:
+    get = probe["httpGet"]
+    port = get["port"]
+    if isinstance(port, str):
+        port = next(p["containerPort"] for p in container["ports"] if p.get("name") == port)
+    return port, get["path"]
+
+
+# --- Kubernetes ---
+
+
+@pytest.mark.parametrize(
+    ("path", "doc"),
+    [
+        pytest.param(p, d, id=f"{p.name}:{d['kind']}:{d.get('metadata', {}).get('name', '')}")
+        for p, d in manifests()
+    ],
+)
+def test_manifest_matches_kubernetes_schema(path: Path, doc: dict[str, Any]) -> None:
+    if doc["kind"] == "Kustomization":
+        listed = set(doc["resources"])
+        assert listed == {p.name for p in K8S.glob("*.yaml")} - {path.name}
+        return
+    kubernetes_validate.validate(doc, K8S_VERSION, strict=True)
+
+
+def test_schema_check_catches_mistakes() -> None:
+    _, deployment = next((p, d) for p, d in manifests() if d["kind"] == "Deployment")
+    broken = json.loads(json.dumps(deployment))
+    broken["spec"]["template"]["spec"]["containers"][0]["livenesProbe"] = {}
+    with pytest.raises(kubernetes_validate.ValidationError):
+        kubernetes_validate.validate(broken, K8S_VERSION, strict=True)
+
+
+def test_every_container_has_resources_and_probes() -> None:
+    for name, pod in workloads().items():
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            res = container.get("resources", {})
+            for part in ("requests", "limits"):
+                assert {"cpu", "memory"} <= set(res.get(part, {})), (name, container["name"], part)
+            if container.get("ports") and container in pod["containers"]:
+                assert "readinessProbe" in container and "livenessProbe" in container, name
+
+
+def test_probes_use_our_health_endpoints_and_ports() -> None:
+    pods = workloads()
+    services = by_kind("Service")
+    for component, (port, path) in HEALTH.items():
+        container = pods[component]["containers"][0]
+        assert [p["containerPort"] for p in container["ports"]] == [port], component
+        for kind in ("readinessProbe", "livenessProbe"):
+            assert probe_target(container[kind], container) == (port, path), (component, kind)
+        assert services[component]["spec"]["ports"][0]["port"] == port
+        assert services[component]["spec"]["selector"] == {"app.kubernetes.io/name": component}
+
+
+def test_replicas_and_images() -> None:
+    deployments = by_kind("Deployment")
+    assert deployments["rasa"]["spec"]["replicas"] >= 2
+    assert deployments["actions"]["spec"]["replicas"] >= 2
+    assert deployments["telegram"]["spec"]["replicas"] <= 1  # long polling: never two
+    for name, pod in workloads().items():
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            image = image_name(container["image"])
+            if name == "rasa":
+                assert image == RASA_IMAGE
+            elif name in ("postgres", "redis"):
+                assert image in ("postgres", "redis")
+            else:
+                assert image == APP_IMAGE, (name, image)
+
+
+def test_secrets_only_by_reference() -> None:
+    for name, pod in workloads().items():
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            for env in container.get("env", []):
+                if SECRET_NAME.search(env["name"]):
+                    assert "value" not in env, (name, env["name"])
+                    assert env["valueFrom"]["secretKeyRef"]["name"] == "assist-secrets"
+    for _, doc in manifests():
+        assert doc["kind"] != "Secret", "secrets are created from the environment, not from git"
+        if doc["kind"] == "ConfigMap":
+            for key, value in doc["data"].items():
+                assert not SECRET_NAME.search(key), key
+                for line in value.splitlines():
+                    if re.match(r"\s*(password|token)\s*:", line):
+                        assert re.search(r":\s*\$\{[A-Z_]+\}\s*$", line), line
+    text = "\n".join(p.read_text() for p in DEPLOY.rglob("*") if p.is_file())
+    assert DEV_SECRET_KEY not in text and DEV_SERVICE_TOKEN not in text
+
+
+def test_rasa_endpoints_production_stores() -> None:
+    from_configmap = yaml.safe_load(by_kind("ConfigMap")["rasa-endpoints"]["data"]["endpoints.yml"])
+    from_file = yaml.safe_load((DEPLOY / "rasa" / "endpoints.yml").read_text())
+    assert from_configmap == from_file
+    assert from_file["tracker_store"]["type"] == "SQL"
+    assert from_file["tracker_store"]["dialect"] == "postgresql"
+    assert from_file["lock_store"]["type"] == "redis" and from_file["lock_store"]["port"] == 6379
+    assert from_file["action_endpoint"]["url"] == f"http://actions:{PORTS.actions}/webhook"
+    rasa = workloads()["rasa"]
+    mount = rasa["containers"][0]["volumeMounts"][0]
+    assert mount["mountPath"] == "/config"
+    assert "--endpoints /config/endpoints.yml" in (DEPLOY / "Dockerfile.rasa").read_text()
+    config = by_kind("ConfigMap")["assist-config"]["data"]
+    assert config["RASA_URL"] == f"http://rasa:{PORTS.rasa}"
+    assert config["ASSIST_BACKEND_URL"] == f"http://backend:{PORTS.backend}"
+
+
+def test_commands_name_real_modules() -> None:
+    for name, pod in workloads().items():
+        for container in pod.get("initContainers", []) + pod["containers"]:
+            command = container.get("command", [])
+            if command[:2] == ["python", "-m"]:
+                assert importlib.util.find_spec(command[2]) is not None, (name, command)
+            if command[:1] == ["uvicorn"]:
+                assert command[1] == "backend.main:app"
+                assert command[command.index("--port") + 1] == str(PORTS.backend)
+    actions = workloads()["actions"]["containers"][0]["command"]
+    assert actions[actions.index("-p") + 1] == str(PORTS.actions)
+
+
+# --- Compose ---
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+
+
+def test_compose_matches_compose_spec() -> None:
+    schema_text = resources.files("check_jsonschema.builtin_schemas.vendor").joinpath(
+        "compose-spec.json"
+    )
+    schema = json.loads(schema_text.read_text())
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = [f"{list(e.path)}: {e.message}" for e in validator.iter_errors(compose())]
+    assert errors == []
+    assert list(validator.iter_errors({"services": {"x": {"imagee": "typo"}}}))
+
+
+def test_compose_services_health_and_secrets() -> None:
+    services = compose()["services"]
+    for name in ("backend", "actions", "rasa", "postgres", "redis", "rabbitmq"):
+        assert "healthcheck" in services[name], name
+    assert services["rasa"]["deploy"]["replicas"] == 2
+    for component, (port, path) in HEALTH.items():
+        test = " ".join(services[component]["healthcheck"]["test"])
+        assert f"127.0.0.1:{port}{path}'" in test, component
+    assert services["backend"]["ports"] == ["${ASSIST_PORT:-8000}:8000"]
+    assert all("ports" not in services[n] for n in services if n != "backend")
+    for name, service in services.items():
+        env = service.get("environment", {})
+        for key, value in env.items():
+            if SECRET_NAME.search(key) and value:
+                assert "${" in str(value), (name, key)  # from the environment, never literal
+        image = image_name(service["image"])
+        if name == "rasa":
+            assert image == RASA_IMAGE
+        elif name not in ("postgres", "redis", "rabbitmq"):
+            assert image == APP_IMAGE
+    assert (DEPLOY / services["rasa"]["volumes"][0].split(":")[0]).resolve() == (
+        DEPLOY / "rasa" / "endpoints.yml"
+    )
+
+
+def test_dockerfiles_expose_our_ports() -> None:
+    app = (DEPLOY / "Dockerfile.app").read_text()
+    rasa = (DEPLOY / "Dockerfile.rasa").read_text()
+    assert f"EXPOSE {PORTS.backend} {PORTS.actions}" in app
+    assert f"EXPOSE {PORTS.rasa}" in rasa and f"-p {PORTS.rasa}" in rasa
+    assert "rasa==3.6.21" in (REPO_ROOT / "bot" / "requirements-rasa.txt").read_text()
+    assert "USER 10001" in app and "USER 10001" in rasa
+    for line in re.findall(r"^COPY (?!--from)(\S+)", app + rasa, flags=re.M):
+        assert (REPO_ROOT / line).exists(), line
