@@ -10,6 +10,7 @@ import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,15 +77,62 @@ def tracker_store_yaml(database_url: str, var_dir: Path) -> str:
     return f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {var_dir / 'rasa_tracker.db'}\n"
 
 
-def write_endpoints(var_dir: Path, ports: Ports, database_url: str) -> Path:
-    """Rasa reads endpoints from a file; ours is generated so ports and stores follow settings."""
+PROFILES = ("default", "production")
+
+
+def profile_of(env: Mapping[str, str]) -> str:
+    """``ASSIST_PROFILE``: ``default`` (embedded, one Rasa process) or ``production``."""
+    name = (env.get("ASSIST_PROFILE") or "default").strip().lower()
+    if name not in PROFILES:
+        raise SystemExit(f"ASSIST_PROFILE must be one of {', '.join(PROFILES)}, not {name!r}.")
+    return name
+
+
+def lock_store_yaml(env: Mapping[str, str]) -> str:
+    """In memory by default; Redis in the production profile (several Rasa processes)."""
+    if profile_of(env) != "production":
+        return "lock_store:\n  type: in_memory\n"
+    lines = [
+        "lock_store:",
+        "  type: redis",
+        f"  url: {env.get('REDIS_HOST') or '127.0.0.1'}",
+        f"  port: {int(env.get('REDIS_PORT') or 6379)}",
+        f"  db: {int(env.get('REDIS_DB') or 1)}",
+    ]
+    if env.get("REDIS_PASSWORD"):
+        lines.append("  password: ${REDIS_PASSWORD}")  # Rasa fills it in from its environment
+    return "\n".join(lines) + "\n"
+
+
+def tracker_database_url(database_url: str, var_dir: Path) -> str:
+    """The tracker store as a SQLAlchemy URL, for the backend's data-protection code."""
+    if database_url.startswith("postgresql"):
+        return database_url
+    return f"sqlite:///{var_dir / 'rasa_tracker.db'}"
+
+
+def write_endpoints(
+    var_dir: Path, ports: Ports, database_url: str, env: Mapping[str, str] | None = None
+) -> Path:
+    """Rasa reads endpoints from a file; ours is generated so ports and stores follow settings.
+
+    ``ASSIST_PROFILE=production`` needs a PostgreSQL ``DATABASE_URL`` (the tracker store goes
+    there) and uses the Redis lock store (``REDIS_HOST``/``REDIS_PORT``/``REDIS_PASSWORD``,
+    default 127.0.0.1:6379).
+    """
+    env = env or {}
+    if profile_of(env) == "production" and not database_url.startswith("postgresql"):
+        raise SystemExit(
+            "ASSIST_PROFILE=production needs DATABASE_URL=postgresql+psycopg2://user@host/db "
+            "(Rasa's tracker store and the backend share PostgreSQL)."
+        )
     var_dir.mkdir(parents=True, exist_ok=True)
     path = var_dir / "endpoints.yml"
     path.write_text(
         "action_endpoint:\n"
         f"  url: http://127.0.0.1:{ports.actions}/webhook\n"
         + tracker_store_yaml(database_url, var_dir)
-        + "lock_store:\n  type: in_memory\n"
+        + lock_store_yaml(env)
     )
     return path
 
@@ -107,7 +155,8 @@ def process_specs(
     base["DATABASE_URL"] = database_url
     base.setdefault("OUTBOX_DIR", str(var_dir / "outbox"))
     base.setdefault("DOCUMENTS_DIR", str(var_dir / "documents"))
-    endpoints = write_endpoints(var_dir, ports, database_url)
+    base.setdefault("RASA_TRACKER_DB_URL", tracker_database_url(database_url, var_dir))
+    endpoints = write_endpoints(var_dir, ports, database_url, base)
     if database_url.startswith("postgresql"):
         from urllib.parse import urlparse
 

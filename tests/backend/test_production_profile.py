@@ -1,0 +1,193 @@
+"""ASSIST_PROFILE=production in scripts/processes.py, and Rasa itself reading our endpoint files.
+
+The Rasa checks run Rasa 3.6.21's own loaders (in .venv-rasa) against the real PostgreSQL and
+Redis when they are reachable: the generated endpoints give a SQLTrackerStore that keeps a
+tracker and a RedisLockStore that takes a lock, and deploy/rasa/endpoints.yml parses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import yaml
+
+from backend.settings import REPO_ROOT
+from scripts.processes import RASA_VENV, Ports, process_specs, venv_bin
+
+PG = "postgresql+psycopg2://assist:pw@db.internal:5433/assist"
+
+
+def endpoints(var_dir: Path) -> dict:
+    return yaml.safe_load((var_dir / "endpoints.yml").read_text())
+
+
+def test_default_profile_unchanged(tmp_path: Path) -> None:
+    procs = process_specs(Ports(), {}, tmp_path)
+    config = endpoints(tmp_path)
+    assert config["lock_store"] == {"type": "in_memory"}
+    assert config["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "sqlite",
+        "db": str(tmp_path / "rasa_tracker.db"),
+    }
+    backend = next(p for p in procs if p.name == "backend")
+    assert backend.env["RASA_TRACKER_DB_URL"] == f"sqlite:///{tmp_path / 'rasa_tracker.db'}"
+    process_specs(Ports(), {"ASSIST_PROFILE": "default"}, tmp_path)
+    assert endpoints(tmp_path) == config
+
+
+def test_production_profile_redis_lock_and_postgres_tracker(tmp_path: Path) -> None:
+    env = {"ASSIST_PROFILE": "production", "DATABASE_URL": PG}
+    procs = process_specs(Ports(), env, tmp_path)
+    config = endpoints(tmp_path)
+    assert config["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1}
+    assert config["tracker_store"] == {
+        "type": "SQL",
+        "dialect": "postgresql",
+        "url": "db.internal",
+        "port": 5433,
+        "db": "assist",
+        "username": "assist",
+        "password": "${RASA_TRACKER_PASSWORD}",
+    }
+    rasa = next(p for p in procs if p.name == "rasa")
+    assert rasa.env["RASA_TRACKER_PASSWORD"] == "pw"
+    assert "pw" not in (tmp_path / "endpoints.yml").read_text()
+    backend = next(p for p in procs if p.name == "backend")
+    assert backend.env["RASA_TRACKER_DB_URL"] == PG
+
+    env.update(REDIS_HOST="redis.internal", REDIS_PORT="6380", REDIS_PASSWORD="s3cret")
+    process_specs(Ports(), env, tmp_path)
+    lock = endpoints(tmp_path)["lock_store"]
+    assert lock == {
+        "type": "redis",
+        "url": "redis.internal",
+        "port": 6380,
+        "db": 1,
+        "password": "${REDIS_PASSWORD}",
+    }
+    assert "s3cret" not in (tmp_path / "endpoints.yml").read_text()
+
+
+def test_production_profile_refuses_sqlite_and_unknown_profiles(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="needs DATABASE_URL=postgresql"):
+        process_specs(Ports(), {"ASSIST_PROFILE": "production"}, tmp_path)
+    with pytest.raises(SystemExit, match="ASSIST_PROFILE must be one of"):
+        process_specs(Ports(), {"ASSIST_PROFILE": "staging"}, tmp_path)
+
+
+# --- Rasa's own loaders ---
+
+PROBE = r"""
+import asyncio, json, sys
+from rasa.core.utils import AvailableEndpoints
+from rasa.core.lock_store import LockStore
+from rasa.core.tracker_store import TrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+path, connect = sys.argv[1], sys.argv[2] == "connect"
+ep = AvailableEndpoints.read_endpoints(path)
+out = {
+    "tracker": [ep.tracker_store.type, ep.tracker_store.url, ep.tracker_store.kwargs],
+    "lock": [ep.lock_store.type, ep.lock_store.url, ep.lock_store.kwargs],
+    "action": ep.action.url,
+}
+
+async def main():
+    lock_store = LockStore.create(ep.lock_store)
+    out["lock_class"] = type(lock_store).__name__
+    async with lock_store.lock("probe-sender"):
+        out["lock_held"] = True
+    slots = "slots:\n  language:\n    type: text\n    mappings:\n    - type: custom\n"
+    domain = Domain.from_yaml(slots)
+    store = TrackerStore.create(ep.tracker_store, domain=domain)
+    out["store_class"] = type(store).__name__
+    events = [UserUttered("hi"), SlotSet("language", "ms")]
+    await store.save(DialogueStateTracker.from_events("probe-sender", events))
+    out["slot"] = (await store.retrieve("probe-sender")).get_slot("language")
+
+if connect:
+    asyncio.run(main())
+print("RESULT " + json.dumps(out))
+"""
+
+
+def run_probe(tmp_path: Path, endpoints_file: Path, connect: bool, **env: str) -> dict:
+    python = Path(venv_bin(RASA_VENV, "python"))
+    if not python.exists():
+        pytest.skip(".venv-rasa is not set up")
+    script = tmp_path / "probe.py"
+    script.write_text(PROBE)
+    done = subprocess.run(
+        [str(python), str(script), str(endpoints_file), "connect" if connect else "parse"],
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore", **env},
+        capture_output=True,
+        text=True,
+        timeout=180,
+        cwd=tmp_path,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    return json.loads(lines[-1][len("RESULT ") :])
+
+
+def test_rasa_reads_deploy_endpoints(tmp_path: Path) -> None:
+    result = run_probe(
+        tmp_path,
+        REPO_ROOT / "deploy" / "rasa" / "endpoints.yml",
+        connect=False,
+        POSTGRES_PASSWORD="pg-secret",
+        REDIS_PASSWORD="redis-secret",
+    )
+    tracker_type, tracker_host, tracker_kwargs = result["tracker"]
+    assert (tracker_type, tracker_host) == ("SQL", "postgres")
+    assert tracker_kwargs["password"] == "pg-secret" and tracker_kwargs["dialect"] == "postgresql"
+    lock_type, lock_host, lock_kwargs = result["lock"]
+    assert (lock_type, lock_host, lock_kwargs["password"]) == ("redis", "redis", "redis-secret")
+    assert result["action"] == "http://actions:5055/webhook"
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.postgres
+def test_rasa_uses_production_profile_stores(tmp_path: Path) -> None:
+    base_url = os.environ.get("TEST_DATABASE_URL")
+    if not base_url:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    if not _reachable("127.0.0.1", 6379):
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
+    name = f"assist_tracker_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        env = {"ASSIST_PROFILE": "production", "DATABASE_URL": url}
+        rasa = next(p for p in process_specs(Ports(), env, tmp_path) if p.name == "rasa")
+        result = run_probe(tmp_path, tmp_path / "endpoints.yml", connect=True, **rasa.env)
+        assert result["lock_class"] == "RedisLockStore" and result["lock_held"]
+        assert result["store_class"] == "SQLTrackerStore" and result["slot"] == "ms"
+        with sa.create_engine(url).connect() as conn:
+            count = conn.execute(
+                sa.text("SELECT COUNT(*) FROM events WHERE sender_id = 'probe-sender'")
+            ).scalar_one()
+        assert count >= 2
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
