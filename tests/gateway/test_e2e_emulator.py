@@ -535,3 +535,70 @@ def test_webhook_mode_with_secret_token(system: System) -> None:
     assert forged.status_code == 403
     time.sleep(0.5)
     assert all(r["message"] != "forged" for r in system.rasa.received)
+
+
+# --- the real bot: Rasa + action server (the full-stack suite's shared stack) ---------------------
+
+REAL_TOKEN = "454545:e2e-real-rasa-token"
+
+
+@pytest.mark.fullstack
+def test_real_rasa_buttons_flow_through_telegram(
+    emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """/start → the real greeting's buttons → tap "Contribution rates" → a wage → the quote."""
+    from tests.fullstack.support import start_or_skip
+
+    stack = start_or_skip("sqlite", tmp_path_factory)
+    spec = next(
+        p
+        for p in process_specs(stack.ports, stack.env, stack.var_dir, with_telegram=True)
+        if p.name == "telegram"
+    )
+    log = stack.log_dir / "telegram-real.log"
+    with log.open("a") as out:
+        gateway = subprocess.Popen(
+            spec.argv,
+            cwd=spec.cwd,
+            env={
+                **spec.env,
+                "TELEGRAM_BOT_TOKEN": REAL_TOKEN,
+                "TELEGRAM_API_BASE_URL": f"{emulator.url}/bot",
+            },
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        me = user(2001, "en")
+        emulator.user_says(me, "/start", token=REAL_TOKEN)
+        greeting = emulator.bot_messages(
+            2001, lambda ms: any(keyboard_of(m) for m in ms), token=REAL_TOKEN, timeout=90
+        )
+        offer = next(m for m in greeting if keyboard_of(m))
+        payloads = {b["text"]: b["callback_data"] for b in keyboard_of(offer)}
+        assert payloads["Contribution rates"] == "/ask_contribution_rate", payloads
+        emulator.user_taps(me, offer, payloads["Contribution rates"], token=REAL_TOKEN)
+        asked = emulator.bot_messages(
+            2001,
+            lambda ms: any("monthly wage" in t for t in texts(ms)),
+            token=REAL_TOKEN,
+            timeout=90,
+        )
+        count = len(asked)
+        emulator.user_says(me, "RM2,950", token=REAL_TOKEN)
+        quoted = emulator.bot_messages(
+            2001,
+            lambda ms: len(ms) > count and "SOCSO" in " ".join(texts(ms[count:])),
+            token=REAL_TOKEN,
+            timeout=90,
+        )
+        assert "2,950" in " ".join(texts(quoted[count:])) or "2950" in " ".join(
+            texts(quoted[count:])
+        )
+    finally:
+        gateway.terminate()
+        try:
+            gateway.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            gateway.kill()
+        print(log.read_text()[-4000:])
