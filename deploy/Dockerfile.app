@@ -9,7 +9,7 @@
 FROM node:20-slim AS widget
 WORKDIR /src/frontend
 COPY frontend/package.json frontend/package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --ignore-scripts
 
 # --- Python dependencies (the project's own pyproject.toml) ---
 FROM python:3.11-slim AS app
