@@ -18,6 +18,11 @@ default; with ``TELEGRAM_WEBHOOK_URL`` set it registers that webhook with
 ``TELEGRAM_WEBHOOK_SECRET`` (required) and serves it on ``TELEGRAM_WEBHOOK_LISTEN``:
 ``TELEGRAM_WEBHOOK_PORT`` (default 127.0.0.1:8443, behind the TLS proxy), refusing updates
 without the secret in ``X-Telegram-Bot-Api-Secret-Token``.
+
+Proactive messages (a payment result): the backend posts ``{sender_id: "tg-<id>", messages}`` with
+the service token to ``POST /internal/v1/telegram/messages`` — on the webhook server in webhook
+mode, and in polling mode on ``TELEGRAM_GATEWAY_LISTEN``:``TELEGRAM_GATEWAY_PORT`` (loopback;
+off unless the port is set). ``backend.hub.proactive.send_proactive`` is the backend's side.
 """
 
 from __future__ import annotations
@@ -631,7 +636,72 @@ def webhook_config(env: Mapping[str, str]) -> WebhookConfig | None:
     return WebhookConfig(url, secret, listen, int(port_text))
 
 
-def webhook_app(application: Application, config: WebhookConfig) -> Any:
+_TG_SENDER = re.compile(r"^tg-(\d{1,20})$")
+OUTBOUND_PATH = "/internal/v1/telegram/messages"
+
+
+def outbound_routes(bot: Callable[[], Any], gateway: Gateway) -> list[Any]:
+    """``POST /internal/v1/telegram/messages`` (service token): the backend speaks first.
+
+    Body ``{sender_id: "tg-<user id>", messages: [{text?, buttons?, link?, document?}],
+    language?}``; a private chat's id is the user's id. 200 ``{ok, sent}``; 401 without the
+    token; 422 for another sender; 502 when Telegram refuses (e.g. the user blocked the bot).
+    """
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    async def send(request: Request) -> Response:
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        if not gateway.service_token:
+            return JSONResponse({"ok": False, "error": "not_configured"}, status_code=503)
+        if scheme.lower() != "bearer" or not secrets.compare_digest(
+            token.strip().encode(), gateway.service_token.encode()
+        ):
+            return JSONResponse({"ok": False, "error": "unauthorized"}, status_code=401)
+        try:
+            body = await request.json()
+            match = _TG_SENDER.match(str(body.get("sender_id", "")))
+            messages = body.get("messages")
+            if match is None or not isinstance(messages, list) or not messages:
+                raise ValueError("sender_id tg-<user id> and a list of messages are required")
+        except (ValueError, AttributeError) as exc:
+            return JSONResponse({"ok": False, "error": str(exc)[:200]}, status_code=422)
+        language = language_of(body.get("language"))
+        try:
+            await gateway.deliver(bot(), int(match.group(1)), {"messages": messages}, language)
+        except TelegramError as exc:
+            logger.warning(
+                "proactive message not sent",
+                extra={"event": "proactive_failed", "sender": match.group(0), "error": str(exc)},
+            )
+            return JSONResponse({"ok": False, "error": str(exc)[:200]}, status_code=502)
+        logger.info(
+            "proactive message sent",
+            extra={"event": "proactive_sent", "sender": match.group(0), "count": len(messages)},
+        )
+        return JSONResponse({"ok": True, "sent": len(messages)})
+
+    return [Route(OUTBOUND_PATH, send, methods=["POST"])]
+
+
+def outbound_app(bot: Callable[[], Any], gateway: Gateway) -> Any:
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import JSONResponse, Response
+    from starlette.routing import Route
+
+    async def health(_request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    return Starlette(
+        routes=[*outbound_routes(bot, gateway), Route("/healthz", health, methods=["GET"])]
+    )
+
+
+def webhook_app(
+    application: Application, config: WebhookConfig, gateway: Gateway | None = None
+) -> Any:
     """The ASGI app Telegram posts updates to; without the secret header → 403."""
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -656,10 +726,12 @@ def webhook_app(application: Application, config: WebhookConfig) -> Any:
     async def health(_request: Request) -> Response:
         return JSONResponse({"status": "ok"})
 
+    extra = outbound_routes(lambda: application.bot, gateway) if gateway is not None else []
     return Starlette(
         routes=[
             Route(config.path, receive, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
+            *extra,
         ]
     )
 
@@ -669,7 +741,7 @@ async def run_webhook(application: Application, gateway: Gateway, config: Webhoo
 
     server = uvicorn.Server(
         uvicorn.Config(
-            webhook_app(application, config),
+            webhook_app(application, config, gateway),
             host=config.listen,
             port=config.port,
             log_level="warning",
@@ -698,6 +770,50 @@ async def run_webhook(application: Application, gateway: Gateway, config: Webhoo
         await gateway.http.aclose()
 
 
+def outbound_address(env: Mapping[str, str]) -> tuple[str, int] | None:
+    port = env.get("TELEGRAM_GATEWAY_PORT", "").strip()
+    if not port:
+        return None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"TELEGRAM_GATEWAY_PORT must be a port number, not {port!r}.")
+    return env.get("TELEGRAM_GATEWAY_LISTEN", "").strip() or "127.0.0.1", int(port)
+
+
+async def run_polling_with_outbound(
+    application: Application, gateway: Gateway, address: tuple[str, int]
+) -> None:
+    """Long polling plus the loopback endpoint for proactive messages, on one event loop."""
+    import uvicorn
+
+    server = uvicorn.Server(
+        uvicorn.Config(
+            outbound_app(lambda: application.bot, gateway),
+            host=address[0],
+            port=address[1],
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+        )
+    )
+    try:
+        async with application:
+            assert application.updater is not None
+            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            await application.start()
+            logger.info(
+                "Telegram gateway: long polling; proactive messages on %s:%s; hub at %s",
+                *address,
+                gateway.hub_url,
+            )
+            try:
+                await server.serve()  # until SIGINT / SIGTERM
+            finally:
+                await application.updater.stop()
+                await application.stop()
+    finally:
+        await gateway.http.aclose()
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     configure_logging(settings.assist_log_level)
@@ -711,6 +827,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_NO_TOKEN
     try:
         webhook = webhook_config(os.environ)
+        outbound = outbound_address(os.environ)
     except ConfigError as exc:
         print(f"Telegram gateway not started: {exc}", file=sys.stderr)
         return EXIT_BAD_WEBHOOK_CONFIG
@@ -718,6 +835,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if webhook is not None:
             asyncio.run(run_webhook(application, gateway, webhook))
+        elif outbound is not None:
+            asyncio.run(run_polling_with_outbound(application, gateway, outbound))
         else:
             logger.info("Telegram gateway: long polling; hub at %s", gateway.hub_url)
             application.run_polling(allowed_updates=ALLOWED_UPDATES)

@@ -261,6 +261,7 @@ class System:
     rasa: FakeRasa
     emulator: Emulator
     webhook_url: str = ""
+    gateway_url: str = ""
 
     @property
     def backend_url(self) -> str:
@@ -307,7 +308,14 @@ def system(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
         },
         f"http://127.0.0.1:{webhook_port}/healthz",
     )
-    procs = [specs["backend"], specs["telegram"], webhook]
+    outbound_port = _free_port()
+    polling = Proc(
+        "telegram",
+        specs["telegram"].argv,
+        {**specs["telegram"].env, "TELEGRAM_GATEWAY_PORT": str(outbound_port)},
+        f"http://127.0.0.1:{outbound_port}/healthz",
+    )
+    procs = [specs["backend"], polling, webhook]
     stack = Stack(
         kind="sqlite",
         var_dir=var_dir,
@@ -324,7 +332,7 @@ def system(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
             stack._spawn(proc)
         bad = wait_healthy(procs, timeout=120, alive=stack.alive)
         assert not bad, f"not healthy: {bad}\n{stack.log_tails()}"
-        yield System(stack, rasa, emulator, webhook_url)
+        yield System(stack, rasa, emulator, webhook_url, f"http://127.0.0.1:{outbound_port}")
     finally:
         stack.stop()
         rasa_server.shutdown()
@@ -535,6 +543,48 @@ def test_webhook_mode_with_secret_token(system: System) -> None:
     assert forged.status_code == 403
     time.sleep(0.5)
     assert all(r["message"] != "forged" for r in system.rasa.received)
+
+
+def test_proactive_message_reaches_the_chat_and_its_button_works(system: System) -> None:
+    """The backend's helper → the gateway's loopback endpoint → Telegram; then a tap."""
+    import asyncio
+
+    from backend.db import get_sessionmaker
+    from backend.hub.proactive import send_proactive
+
+    emulator = system.emulator
+    messages = [
+        {
+            "text": "Payment received: RM 86.25 (FPX 2026112600001).",
+            "buttons": [{"title": "What next?", "payload": "/payment_next"}],
+        }
+    ]
+    with get_sessionmaker(system.stack.database_url)() as db:
+        delivered = asyncio.run(
+            send_proactive(
+                db,
+                "tg-1009",
+                messages,
+                service_token=system.stack.service_token,
+                gateway_url=system.gateway_url,
+            )
+        )
+    assert delivered
+    received = emulator.bot_messages(1009, lambda ms: any(keyboard_of(m) for m in ms))
+    assert texts(received) == ["Payment received: RM 86.25 (FPX 2026112600001)."]
+    emulator.user_taps(user(1009), received[0], keyboard_of(received[0])[0]["callback_data"])
+    emulator.bot_messages(1009, lambda ms: "echo: /payment_next" in texts(ms))
+    assert system.rasa.received[-1] == {
+        "sender": "tg-1009",
+        "message": "/payment_next",  # offered by the proactive message, so the hub let it in
+        "metadata": {"channel": "telegram", "language_hint": "en"},
+    }
+    unauthorised = httpx.post(
+        f"{system.gateway_url}/internal/v1/telegram/messages",
+        json={"sender_id": "tg-1009", "messages": messages},
+        timeout=10,
+    )
+    assert unauthorised.status_code == 401
 
 
 # --- the real bot: Rasa + action server (the full-stack suite's shared stack) ---------------------
