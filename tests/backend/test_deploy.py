@@ -239,3 +239,26 @@ def test_dockerfiles_expose_our_ports() -> None:
     assert "USER 10001" in app and "USER 10001" in rasa
     for line in re.findall(r"^COPY (?!--from)(\S+)", app + rasa, flags=re.M):
         assert (REPO_ROOT / line).exists(), line
+
+
+def test_host_names_are_services_in_both() -> None:
+    """Every host the containers dial is a Kubernetes Service and a Compose service."""
+    from urllib.parse import urlsplit
+
+    endpoints = yaml.safe_load((DEPLOY / "rasa" / "endpoints.yml").read_text())
+    config = by_kind("ConfigMap")["assist-config"]["data"]
+    hosts = {
+        endpoints["tracker_store"]["url"],
+        endpoints["lock_store"]["url"],
+        urlsplit(endpoints["action_endpoint"]["url"]).hostname,
+        urlsplit(config["RASA_URL"]).hostname,
+        urlsplit(config["ASSIST_BACKEND_URL"]).hostname,
+    }
+    assert hosts == {"postgres", "redis", "actions", "rasa", "backend"}
+    assert hosts <= set(by_kind("Service"))
+    assert hosts <= set(compose()["services"])
+    for name, service in by_kind("Service").items():
+        target = service["spec"]["ports"][0]["targetPort"]
+        pod = workloads()[name]
+        names = {p.get("name") for p in pod["containers"][0]["ports"]}
+        assert target in names, name
