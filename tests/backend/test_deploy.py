@@ -35,6 +35,7 @@ HEALTH = {
     "backend": (PORTS.backend, "/healthz"),
     "actions": (PORTS.actions, "/health"),
     "rasa": (PORTS.rasa, "/"),
+    "telegram": (8444, "/healthz"),  # the gateway's door for proactive messages
 }
 
 
@@ -253,8 +254,9 @@ def test_host_names_are_services_in_both() -> None:
         urlsplit(endpoints["action_endpoint"]["url"]).hostname,
         urlsplit(config["RASA_URL"]).hostname,
         urlsplit(config["ASSIST_BACKEND_URL"]).hostname,
+        urlsplit(config["TELEGRAM_GATEWAY_URL"]).hostname,
     }
-    assert hosts == {"postgres", "redis", "actions", "rasa", "backend"}
+    assert hosts == {"postgres", "redis", "actions", "rasa", "backend", "telegram"}
     assert hosts <= set(by_kind("Service"))
     assert hosts <= set(compose()["services"])
     for name, service in by_kind("Service").items():
