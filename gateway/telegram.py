@@ -524,8 +524,10 @@ class Gateway:
         language = language_of(user.language_code)
         payload = self.store.decode(query.data)
         # Stop the spinner first, then take the keyboard away so it cannot be pressed twice.
-        await context.bot.answer_callback_query(
-            query.id, text=None if payload else gateway_text("expired", language)
+        await with_flood_control(
+            context.bot.answer_callback_query,
+            callback_query_id=query.id,
+            text=None if payload else gateway_text("expired", language),
         )
         message = query.message
         chat_id = message.chat.id if message is not None else user.id

@@ -38,11 +38,26 @@ _REPLIES: dict[str, tuple[str, str]] = {
         "majikan. Sila log masuk dan mulakan (atau teruskan) pendaftaran dahulu.",
     ),
     "rejected": (
-        "I couldn't accept {filename}: {reason} Please send a PDF, JPEG or PNG of at most 10 MB.",
-        "Saya tidak dapat menerima {filename}: {reason} Sila hantar PDF, JPEG atau PNG "
+        "I couldn't accept {filename}: {reason_en} Please send a PDF, JPEG or PNG of at most "
+        "10 MB.",
+        "Saya tidak dapat menerima {filename}: {reason_ms} Sila hantar PDF, JPEG atau PNG "
         "tidak melebihi 10 MB.",
     ),
 }
+
+# Why the documents service refused a file, by its error code, in both languages.
+_REASONS: dict[str, tuple[str, str]] = {
+    "file_too_large": ("it is larger than 10 MB.", "saiznya melebihi 10 MB."),
+    "unsupported_file": (
+        "it is not a readable PDF, JPEG or PNG file (checked by its content).",
+        "ia bukan fail PDF, JPEG atau PNG yang boleh dibaca (disemak melalui kandungannya).",
+    ),
+    "already_submitted": (
+        "your registration was already submitted, so it cannot take more documents.",
+        "pendaftaran anda telah dihantar, jadi ia tidak boleh menerima dokumen lagi.",
+    ),
+}
+_OTHER_REASON = ("it could not be stored.", "ia tidak dapat disimpan.")
 
 
 def reply_text(kind: str, language: str | None, **values: Any) -> str:
@@ -119,9 +134,12 @@ def receive_file(
         except ApiError as exc:
             db.rollback()
             detail = exc.detail if isinstance(exc.detail, dict) else {}
-            reason = str(detail.get("message") or "it is not a supported file.").rstrip(".") + "."
-            text = reply_text("rejected", language, filename=filename, reason=reason)
-            result = {"messages": [{"text": text}], "refused": str(detail.get("code", "rejected"))}
+            code = str(detail.get("code") or "rejected")
+            reason_en, reason_ms = _REASONS.get(code, _OTHER_REASON)
+            text = reply_text(
+                "rejected", language, filename=filename, reason_en=reason_en, reason_ms=reason_ms
+            )
+            result = {"messages": [{"text": text}], "refused": code}
         else:
             text = reply_text(
                 "stored",

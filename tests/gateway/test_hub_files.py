@@ -79,6 +79,21 @@ def test_file_is_stored_in_the_draft_registration(  # type: ignore[no-untyped-de
     bad = _send(client, service_headers, b"MZ\x90\x00 not a pdf", "virus.pdf").json()
     assert bad["refused"] == "unsupported_file"
     assert "virus.pdf" in bad["messages"][0]["text"]
+    assert "checked by its content" in bad["messages"][0]["text"]  # both languages: no hint
+    assert "disemak melalui kandungannya" in bad["messages"][0]["text"]
 
     history = client.get(f"{BASE}/{registration['id']}/documents", headers=hdrs).json()
     assert len(history["documents"]) == 2
+
+
+def test_over_ten_megabytes_is_refused_with_the_reason(  # type: ignore[no-untyped-def]
+    client, backend_app, backend_settings, service_headers
+) -> None:
+    install_clock(backend_app)
+    login_chat(backend_settings, sender=SENDER)
+    create_company(client, headers(service_headers, SENDER))
+    big = small_pdf() + b"0" * (10 * 1024 * 1024)
+    reply = _send(client, service_headers, big, "huge.pdf", language_hint="ms").json()
+    assert reply["refused"] == "file_too_large"
+    assert reply["messages"][0]["text"].startswith("Saya tidak dapat menerima huge.pdf: saiznya")
+    assert "melebihi 10 MB" in reply["messages"][0]["text"]
