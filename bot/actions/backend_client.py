@@ -136,11 +136,13 @@ class BackendClient:
         method: str,
         path: str = "",
         json: dict[str, Any] | None = None,
+        params: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         return await self.request(
             method,
             f"/api/v1/registrations{path}",
             json=json,
+            params=params,
             headers={"X-Sender-Id": sender_id},
         )
 
@@ -157,6 +159,26 @@ class BackendClient:
         self, sender_id: str, registration_id: int, fields: dict[str, Any]
     ) -> dict[str, Any]:
         return await self.registration_call(sender_id, "PATCH", f"/{registration_id}", fields)
+
+    async def search_employee(
+        self, sender_id: str, registration_id: int, id_type: str, id_no: str
+    ) -> dict[str, Any]:
+        return await self.registration_call(
+            sender_id,
+            "GET",
+            f"/{registration_id}/employees/search",
+            params={"id_type": id_type, "id_no": id_no},
+        )
+
+    async def add_employee(
+        self, sender_id: str, registration_id: int, payload: dict[str, Any]
+    ) -> dict[str, Any]:
+        return await self.registration_call(
+            sender_id, "POST", f"/{registration_id}/employees", payload
+        )
+
+    async def list_employees(self, sender_id: str, registration_id: int) -> dict[str, Any]:
+        return await self.registration_call(sender_id, "GET", f"/{registration_id}/employees")
 
 
 def _error_from(response: httpx.Response) -> BackendError:

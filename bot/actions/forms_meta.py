@@ -28,17 +28,29 @@ EMPLOYER_REG_FIELDS = (
     "reg_induction_office",
 )
 EMPLOYER_REG_SLOTS = (*EMPLOYER_REG_FIELDS, "employer_registration_confirm")
+LOCAL_EMPLOYEE_SLOTS = (
+    "emp_id_type",
+    "emp_id_no",
+    "emp_name",
+    "emp_dob",
+    "emp_gender",
+    "emp_person_confirm",
+    "emp_start_date",
+    "emp_wage",
+)
 
 FORM_SLOTS: dict[str, tuple[str, ...]] = {
     "portal_id_form": PORTAL_ID_SLOTS,
     "login_form": LOGIN_SLOTS,
     "rate_quote_form": RATE_SLOTS,
     "employer_registration_form": EMPLOYER_REG_SLOTS,
+    "local_employee_form": LOCAL_EMPLOYEE_SLOTS,
 }
 
 # Slots filled from whatever the user types; their answers never switch the language.
 FREE_TEXT_SLOTS = frozenset(
     {*PORTAL_ID_FIELDS, "login_email", "login_code", "wage_amount", *EMPLOYER_REG_FIELDS}
+    | {"emp_id_no", "emp_name", "emp_dob", "emp_start_date", "emp_wage"}
 )
 
 # Intents that are not an answer to the form's question.
@@ -58,6 +70,8 @@ INTERRUPTING_INTENTS = frozenset(
         "ask_contribution_rate",
         "register_employer",
         "accept_terms",
+        "register_local_employee",
+        "list_employees",
     }
 )
 
