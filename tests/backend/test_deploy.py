@@ -231,15 +231,41 @@ def test_compose_services_health_and_secrets() -> None:
     )
 
 
-def test_dockerfiles_expose_our_ports() -> None:
-    app = (DEPLOY / "Dockerfile.app").read_text()
-    rasa = (DEPLOY / "Dockerfile.rasa").read_text()
-    assert f"EXPOSE {PORTS.backend} {PORTS.actions}" in app
-    assert f"EXPOSE {PORTS.rasa}" in rasa and f"-p {PORTS.rasa}" in rasa
+def parse_dockerfile(name: str) -> list[Any]:
+    """The official BuildKit parser (the ``dockerfile`` package): a syntax error fails here."""
+    import dockerfile
+
+    return list(dockerfile.parse_file(str(DEPLOY / name)))
+
+
+def test_dockerfiles_parse_and_match_our_processes() -> None:
+    app, rasa = parse_dockerfile("Dockerfile.app"), parse_dockerfile("Dockerfile.rasa")
+
+    def values(commands: list[Any], cmd: str) -> list[tuple[str, ...]]:
+        return [c.value for c in commands if c.cmd == cmd]
+
+    # Python versions as the project uses them: 3.11 for the app, 3.10 for Rasa 3.6.21
+    assert values(app, "FROM")[-1][0] == "python:3.11-slim"
+    assert values(rasa, "FROM")[-1][0] == "python:3.10-slim"
     assert "rasa==3.6.21" in (REPO_ROOT / "bot" / "requirements-rasa.txt").read_text()
-    assert "USER 10001" in app and "USER 10001" in rasa
-    for line in re.findall(r"^COPY (?!--from)(\S+)", app + rasa, flags=re.M):
-        assert (REPO_ROOT / line).exists(), line
+    assert values(app, "USER")[-1] == ("10001",) and values(rasa, "USER")[-1] == ("10001",)
+    assert values(app, "EXPOSE") == [(str(PORTS.backend), str(PORTS.actions))]
+    assert values(rasa, "EXPOSE") == [(str(PORTS.rasa),)]
+    app_cmd = values(app, "CMD")[-1]
+    assert app_cmd[:2] == ("uvicorn", "backend.main:app")
+    assert app_cmd[app_cmd.index("--port") + 1] == str(PORTS.backend)
+    rasa_cmd = values(rasa, "CMD")[-1][-1]
+    assert f"-p {PORTS.rasa}" in rasa_cmd and "--enable-api" in rasa_cmd
+    assert '--auth-token "$RASA_TOKEN"' in rasa_cmd
+    known = {"FROM", "RUN", "CMD", "ENV", "WORKDIR", "COPY", "USER", "EXPOSE", "ARG", "LABEL"}
+    for commands in (app, rasa):
+        assert {c.cmd for c in commands} <= known  # the parser itself accepts any word
+        assert all(c.json for c in commands if c.cmd == "CMD")  # exec form: signals reach it
+        for copy in (c for c in commands if c.cmd == "COPY" and not c.flags):
+            for source in copy.value[:-1]:
+                assert (REPO_ROOT / source).exists(), source
+        for env in values(commands, "ENV"):
+            assert not any(SECRET_NAME.search(word) for word in env[::2]), env
 
 
 def test_host_names_are_services_in_both() -> None:
