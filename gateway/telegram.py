@@ -408,6 +408,8 @@ class Gateway:
             response.raise_for_status()
             if len(response.content) > DOCUMENT_MAX_BYTES:
                 raise ValueError("document too large for Telegram")
+            with contextlib.suppress(TelegramError):  # "sending a file…", cosmetic
+                await bot.send_chat_action(chat_id=chat_id, action=ChatAction.UPLOAD_DOCUMENT)
             await with_flood_control(
                 bot.send_document,
                 chat_id=chat_id,

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from backend.domain.identifiers import mask_identifiers
 from backend.errors import ApiError
 from backend.hub.service import _record, get_conversation
 from backend.models import Employer
@@ -111,7 +112,9 @@ def receive_file(
 ) -> dict[str, Any]:
     """Store the file for the chat's draft registration; always answers ``{messages: [...]}``."""
     get_conversation(db, sender_id, "telegram", language)
-    _record(db, sender_id, "in", caption or None, {"file": {"filename": filename}})
+    _record(
+        db, sender_id, "in", caption or None, {"file": {"filename": mask_identifiers(filename)}}
+    )
     employer = draft_registration(db, sender_id)
     result: dict[str, Any]
     if employer is None:

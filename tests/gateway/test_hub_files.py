@@ -97,3 +97,21 @@ def test_over_ten_megabytes_is_refused_with_the_reason(  # type: ignore[no-untyp
     assert reply["refused"] == "file_too_large"
     assert reply["messages"][0]["text"].startswith("Saya tidak dapat menerima huge.pdf: saiznya")
     assert "melebihi 10 MB" in reply["messages"][0]["text"]
+
+
+def test_transcript_masks_identifiers_in_file_names(
+    client, backend_settings, service_headers
+) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from backend.db import get_sessionmaker
+    from backend.models import ConversationMessage
+
+    _send(client, service_headers, small_pdf(), "IC 900101-14-5678.pdf", caption="IC 900101145678")
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        rows = db.scalars(
+            select(ConversationMessage).where(ConversationMessage.sender_id == SENDER)
+        ).all()
+    dumped = repr([(row.text, row.data) for row in rows])
+    assert "file" in dumped and "IC " in dumped
+    assert "900101-14-5678" not in dumped and "900101145678" not in dumped
