@@ -35,6 +35,7 @@ import mimetypes
 import os
 import re
 import secrets
+import signal
 import sys
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -740,19 +741,51 @@ def webhook_app(
     )
 
 
-async def run_webhook(application: Application, gateway: Gateway, config: WebhookConfig) -> None:
+def _server(app: Any, host: str, port: int) -> Any:
+    """A uvicorn server that leaves SIGINT/SIGTERM to :func:`_stop_on_signals`.
+
+    (uvicorn's own handling re-raises the signal once it has stopped, which would end the
+    process before python-telegram-bot is stopped.)
+    """
     import uvicorn
 
-    server = uvicorn.Server(
+    class Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Any:
+            yield
+
+    return Server(
         uvicorn.Config(
-            webhook_app(application, config, gateway),
-            host=config.listen,
-            port=config.port,
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
+            app, host=host, port=port, log_level="warning", access_log=False, lifespan="off"
         )
     )
+
+
+def _stop_on_signals(*servers: Any) -> None:
+    """SIGINT / SIGTERM → every server stops serving (then the caller shuts down cleanly)."""
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        for server in servers:
+            server.should_exit = True
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop)
+
+
+async def run_webhook(
+    application: Application,
+    gateway: Gateway,
+    config: WebhookConfig,
+    outbound: tuple[str, int] | None = None,
+) -> None:
+    """The webhook server (which also takes proactive messages) and, when ``outbound`` names
+    another address (``TELEGRAM_GATEWAY_PORT``), the same proactive endpoint there too."""
+    server = _server(webhook_app(application, config, gateway), config.listen, config.port)
+    side = None
+    if outbound is not None and outbound[1] != config.port:
+        side = _server(outbound_app(lambda: application.bot, gateway), *outbound)
     try:
         async with application:  # initialize (getMe) … shutdown
             await application.bot.set_webhook(
@@ -766,9 +799,14 @@ async def run_webhook(application: Application, gateway: Gateway, config: Webhoo
                 config.port,
                 gateway.hub_url,
             )
+            _stop_on_signals(server, *([side] if side is not None else []))
+            side_task = asyncio.create_task(side.serve()) if side is not None else None
             try:
                 await server.serve()  # until SIGINT / SIGTERM
             finally:
+                if side is not None and side_task is not None:
+                    side.should_exit = True
+                    await side_task
                 await application.stop()
     finally:
         await gateway.http.aclose()
@@ -787,23 +825,13 @@ async def run_polling_with_outbound(
     application: Application, gateway: Gateway, address: tuple[str, int]
 ) -> None:
     """Long polling plus the loopback endpoint for proactive messages, on one event loop."""
-    import uvicorn
-
-    server = uvicorn.Server(
-        uvicorn.Config(
-            outbound_app(lambda: application.bot, gateway),
-            host=address[0],
-            port=address[1],
-            log_level="warning",
-            access_log=False,
-            lifespan="off",
-        )
-    )
+    server = _server(outbound_app(lambda: application.bot, gateway), *address)
     try:
         async with application:
             assert application.updater is not None
             await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             await application.start()
+            _stop_on_signals(server)
             logger.info(
                 "Telegram gateway: long polling; proactive messages on %s:%s; hub at %s",
                 *address,
@@ -838,7 +866,7 @@ def main(argv: list[str] | None = None) -> int:
     application, gateway = build_application(token, settings.telegram_api_base_url.strip())
     try:
         if webhook is not None:
-            asyncio.run(run_webhook(application, gateway, webhook))
+            asyncio.run(run_webhook(application, gateway, webhook, outbound))
         elif outbound is not None:
             asyncio.run(run_polling_with_outbound(application, gateway, outbound))
         else:

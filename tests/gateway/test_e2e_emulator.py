@@ -262,6 +262,7 @@ class System:
     emulator: Emulator
     webhook_url: str = ""
     gateway_url: str = ""
+    webhook_gateway_url: str = ""
 
     @property
     def backend_url(self) -> str:
@@ -294,7 +295,7 @@ def system(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
         }
     )
     specs = {p.name: p for p in process_specs(ports, env, var_dir, with_telegram=True)}
-    webhook_port = _free_port()
+    webhook_port, webhook_outbound_port = _free_port(), _free_port()
     webhook_url = f"http://127.0.0.1:{webhook_port}/telegram-hook"
     webhook = Proc(
         "telegram-webhook",
@@ -305,8 +306,9 @@ def system(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
             "TELEGRAM_WEBHOOK_URL": webhook_url,
             "TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
             "TELEGRAM_WEBHOOK_PORT": str(webhook_port),
+            "TELEGRAM_GATEWAY_PORT": str(webhook_outbound_port),
         },
-        f"http://127.0.0.1:{webhook_port}/healthz",
+        f"http://127.0.0.1:{webhook_outbound_port}/healthz",
     )
     outbound_port = _free_port()
     polling = Proc(
@@ -332,7 +334,14 @@ def system(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
             stack._spawn(proc)
         bad = wait_healthy(procs, timeout=120, alive=stack.alive)
         assert not bad, f"not healthy: {bad}\n{stack.log_tails()}"
-        yield System(stack, rasa, emulator, webhook_url, f"http://127.0.0.1:{outbound_port}")
+        yield System(
+            stack,
+            rasa,
+            emulator,
+            webhook_url,
+            f"http://127.0.0.1:{outbound_port}",
+            f"http://127.0.0.1:{webhook_outbound_port}",
+        )
     finally:
         stack.stop()
         rasa_server.shutdown()
@@ -543,6 +552,19 @@ def test_webhook_mode_with_secret_token(system: System) -> None:
     assert forged.status_code == 403
     time.sleep(0.5)
     assert all(r["message"] != "forged" for r in system.rasa.received)
+
+    # proactive messages in webhook mode: on the webhook server and on TELEGRAM_GATEWAY_PORT
+    for base in (system.webhook_url.rsplit("/", 1)[0], system.webhook_gateway_url):
+        sent = httpx.post(
+            f"{base}/internal/v1/telegram/messages",
+            json={"sender_id": "tg-1007", "messages": [{"text": f"proactive via {base}"}]},
+            headers={"Authorization": f"Bearer {system.stack.service_token}"},
+            timeout=10,
+        )
+        assert sent.json() == {"ok": True, "sent": 1}
+        emulator.bot_messages(
+            1007, lambda ms, b=base: f"proactive via {b}" in texts(ms), token=WEBHOOK_TOKEN
+        )
 
 
 def test_proactive_message_reaches_the_chat_and_its_button_works(system: System) -> None:
