@@ -232,6 +232,9 @@ const server = http.createServer(app);
 server.listen(Number(process.env.PORT || 0), '127.0.0.1', () => {
   process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
 });
-const stop = () => server.close(() => process.exit(0));
+const stop = () => {
+  server.close(() => process.exit(0));
+  server.closeAllConnections(); // long polls would hold the close for up to 10 s
+};
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
