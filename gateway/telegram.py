@@ -37,6 +37,7 @@ import re
 import secrets
 import signal
 import sys
+import warnings
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -56,6 +57,7 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
+from telegram.warnings import PTBDeprecationWarning
 
 from backend.domain.identifiers import mask_identifiers
 from backend.logging_setup import configure_logging
@@ -247,7 +249,9 @@ async def with_flood_control(call: Callable[..., Awaitable[Any]], /, **kwargs: A
         try:
             return await call(**kwargs)
         except RetryAfter as exc:
-            wait = _seconds(exc.retry_after)
+            with warnings.catch_warnings():  # int today, timedelta in a later major version
+                warnings.simplefilter("ignore", PTBDeprecationWarning)
+                wait = _seconds(exc.retry_after)
             if attempt == FLOOD_RETRIES or wait > FLOOD_MAX_WAIT_SECONDS:
                 raise
             logger.warning(

@@ -297,3 +297,20 @@ async def test_webhook_server_checks_the_secret_header(gateway: Gateway, hub: Fa
         server.should_exit = True
         await task
     assert json.dumps(update)  # the payload was plain JSON all along
+
+
+def test_bad_gateway_port_does_not_start() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.telegram"],
+        cwd=REPO_ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "TELEGRAM_GATEWAY_PORT": "x",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == EXIT_BAD_WEBHOOK_CONFIG, result.stderr
+    assert "TELEGRAM_GATEWAY_PORT must be a port number" in result.stderr
