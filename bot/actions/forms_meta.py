@@ -45,6 +45,7 @@ FORM_SLOTS: dict[str, tuple[str, ...]] = {
     "rate_quote_form": RATE_SLOTS,
     "employer_registration_form": EMPLOYER_REG_SLOTS,
     "local_employee_form": LOCAL_EMPLOYEE_SLOTS,
+    "supporting_documents_form": ("documents_submit_confirm",),
 }
 
 # Slots filled from whatever the user types; their answers never switch the language.
@@ -72,6 +73,9 @@ INTERRUPTING_INTENTS = frozenset(
         "accept_terms",
         "register_local_employee",
         "list_employees",
+        "upload_documents",
+        "submit_registration",
+        "ask_registration_status",
     }
 )
 
