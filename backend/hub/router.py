@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session
 
 from backend.db import get_db
 from backend.deps import Clock, get_clock
-from backend.hub import files, service, sessions
+from backend.hub import files, limits, service, sessions
 from backend.hub.rasa_client import RasaClient, close_rasa_client, get_rasa_client
 from backend.hub.widget_strings import WIDGET_STRINGS
 from backend.services.registration_documents import MAX_UPLOAD_BYTES
@@ -57,6 +57,15 @@ def app_settings(request: Request) -> Settings:
 
 def rasa_client(settings: Annotated[Settings, Depends(app_settings)]) -> RasaClient:
     return get_rasa_client(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+
+
+def rate_limiter(request: Request) -> limits.RateLimiter:
+    """One token bucket per app (``CHAT_RATE_LIMIT_PER_MINUTE``); tests may set their own."""
+    limiter = getattr(request.app.state, "chat_rate_limiter", None)
+    if limiter is None:
+        limiter = limits.RateLimiter(limits.per_minute_from_env())
+        request.app.state.chat_rate_limiter = limiter
+    return limiter
 
 
 def _error(status: int, code: str, message: str) -> HTTPException:
@@ -159,7 +168,10 @@ async def post_message(
     settings: Annotated[Settings, Depends(app_settings)],
     rasa: Annotated[RasaClient, Depends(rasa_client)],
     db: Annotated[Session, Depends(get_db)],
+    limiter: Annotated[limits.RateLimiter, Depends(rate_limiter)],
 ) -> dict[str, Any]:
+    if not limiter.allow(session.sender_id):
+        return service.rate_limited_reply(session.sender_id, "web", session.language)
     return await service.handle_turn(
         db,
         rasa,
@@ -213,11 +225,16 @@ async def gateway_message(
     settings: Annotated[Settings, Depends(app_settings)],
     rasa: Annotated[RasaClient, Depends(rasa_client)],
     db: Annotated[Session, Depends(get_db)],
+    limiter: Annotated[limits.RateLimiter, Depends(rate_limiter)],
 ) -> dict[str, Any]:
     if not _TG_SENDER.match(body.sender_id):
         raise _error(422, "invalid_sender_id", "a gateway sender id looks like tg-<user id>")
     hint = body.language_hint or (body.channel_metadata or {}).get("language_hint")
     hint = (hint or "").lower().split("-")[0] or None
+    if not limiter.allow(body.sender_id):
+        return service.rate_limited_reply(
+            body.sender_id, body.channel, hint if hint in sessions.LANGUAGES else None
+        )
     return await service.handle_turn(
         db,
         rasa,

@@ -40,6 +40,12 @@ _REPLIES: dict[str, tuple[str, str]] = {
         "Maaf, saya tidak dapat menerima arahan yang ditaip terus. "
         "Sila taip soalan anda dengan perkataan sendiri, atau tekan salah satu butang yang diberi.",
     ),
+    "rate_limited": (
+        "You are sending messages faster than I can answer. "
+        "Please wait a moment, then send your message again.",
+        "Anda menghantar mesej lebih cepat daripada yang saya dapat jawab. "
+        "Sila tunggu sebentar, kemudian hantar mesej anda sekali lagi.",
+    ),
     "unavailable": (
         "The assistant is temporarily unavailable. Nothing you typed is lost — "
         "please try again in a moment.",
@@ -202,6 +208,15 @@ def _sender_lock(sender_id: str) -> asyncio.Lock:
 def _log(**fields: Any) -> None:
     """One JSON log line per turn (backend.logging_setup renders ``extra`` as fields)."""
     logger.info("chat turn", extra={"event": "chat_turn", **fields})
+
+
+def rate_limited_reply(sender_id: str, channel: str, language_hint: str | None) -> dict[str, Any]:
+    """The answer to a sender over the rate limit: nothing is forwarded, stored or counted."""
+    _log(sender=sender_id, channel=channel, refused="rate_limited")
+    return {
+        "messages": [{"text": hub_reply("rate_limited", language_hint)}],
+        "refused": "rate_limited",
+    }
 
 
 def refusal_reason(text: str, last_buttons: list[str] | None, max_chars: int) -> str | None:

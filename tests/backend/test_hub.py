@@ -449,3 +449,129 @@ def test_build_widget_copy_is_idempotent(tmp_path) -> None:
     assert (vendor / ".gitignore").read_text().splitlines()[1] == "*"
     (node_modules / "deep-chat" / "dist" / "deepChat.bundle.js").write_text("// new version\n")
     assert [p.name for p in copy_files(node_modules, vendor)] == ["deepChat.bundle.js"]
+
+
+# --- hardening (issue 5) ---
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_rate_limit_per_sender_polite_and_not_forwarded(
+    app, fake_rasa: FakeRasa, db_url: str, caplog
+) -> None:
+    from backend.hub.limits import RateLimiter
+
+    clock = _Clock()
+    app.state.chat_rate_limiter = RateLimiter(3, clock=clock)
+    caplog.set_level("INFO", logger="assist.hub")
+    with new_client(app) as alice, new_client(app) as bob:
+        start(alice, language="ms")
+        start(bob)
+        for _ in range(3):
+            assert "refused" not in send(alice, "hai")
+        limited = send(alice, "hai lagi")  # HTTP 200: the widget shows it like any reply
+        assert limited["refused"] == "rate_limited"
+        text = limited["messages"][0]["text"]
+        assert text.startswith("Anda menghantar mesej") and "Please wait a moment" in text
+        assert len(fake_rasa.calls) == 3
+        assert "hai lagi" not in [r.text for r in stored(db_url, sender_of(alice))]
+        assert any(getattr(r, "refused", None) == "rate_limited" for r in caplog.records)
+        # another sender has its own bucket
+        assert "refused" not in send(bob, "hello")
+        # the bucket refills: one message per 20 s at 3 a minute
+        clock.now += 20
+        assert "refused" not in send(alice, "hai")
+        assert send(alice, "hai")["refused"] == "rate_limited"
+    # the gateway's senders are limited too
+    auth = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
+    with new_client(app) as gateway:
+        body = {"sender_id": "tg-77", "text": "hello", "channel": "telegram"}
+        answers = [
+            gateway.post("/internal/v1/hub/messages", json=body, headers=auth).json()
+            for _ in range(4)
+        ]
+    assert [a.get("refused") for a in answers] == [None, None, None, "rate_limited"]
+
+
+def test_rate_limit_from_environment(monkeypatch) -> None:
+    from backend.hub import limits
+
+    monkeypatch.setenv("CHAT_RATE_LIMIT_PER_MINUTE", "2")
+    limiter = limits.RateLimiter(limits.per_minute_from_env(), clock=_Clock())
+    assert [limiter.allow("web-a") for _ in range(3)] == [True, True, False]
+    monkeypatch.setenv("CHAT_RATE_LIMIT_PER_MINUTE", "0")  # 0 = off
+    limiter = limits.RateLimiter(limits.per_minute_from_env(), clock=_Clock())
+    assert all(limiter.allow("web-a") for _ in range(100))
+    monkeypatch.delenv("CHAT_RATE_LIMIT_PER_MINUTE")
+    assert limits.per_minute_from_env() == 20
+
+
+def test_default_rate_limit_is_twenty_a_minute(client: TestClient, fake_rasa: FakeRasa) -> None:
+    start(client)
+    answers = [send(client, f"hi {i}") for i in range(21)]
+    assert [a.get("refused") for a in answers].count("rate_limited") == 1
+    assert answers[-1]["refused"] == "rate_limited" and len(fake_rasa.calls) == 20
+
+
+def test_tampered_cookie_never_reaches_another_conversation(
+    app, fake_rasa: FakeRasa, db_url: str
+) -> None:
+    with new_client(app) as alice, new_client(app) as mallory:
+        start(alice)
+        send(alice, "my secret plan")
+        alice_sender = sender_of(alice)
+        alice_id = alice_sender.removeprefix("web-")
+        start(mallory)
+        mallory_sender = sender_of(mallory)
+        # a cookie naming Alice's session but not signed with the server's key
+        from itsdangerous import URLSafeTimedSerializer
+
+        forged = URLSafeTimedSerializer("guessed-key", salt="assist-chat-session-v1").dumps(
+            {"s": alice_id, "l": "en"}
+        )
+        for value in (forged, alice.cookies.get("assist_chat") + "x", f"{alice_id}"):
+            mallory.cookies.clear()
+            mallory.cookies.set("assist_chat", value, domain="testserver.local")
+            # cannot read …
+            assert mallory.get("/api/v1/chat/history").status_code == 401
+            # … nor write
+            assert mallory.post("/api/v1/chat/messages", json={"text": "hi"}).status_code == 401
+            # a new session is a new, empty conversation
+            start(mallory)
+            assert sender_of(mallory) not in (alice_sender, mallory_sender)
+            assert mallory.get("/api/v1/chat/history").json()["messages"] == []
+        assert [call["sender"] for call in fake_rasa.calls] == [alice_sender]
+        assert [r.text for r in stored(db_url, alice_sender)] == ["my secret plan", "Hello!"]
+
+
+def test_every_reply_logged_with_identifiers_masked(
+    client: TestClient, fake_rasa: FakeRasa, caplog
+) -> None:
+    start(client)
+    caplog.set_level("INFO", logger="assist.hub")
+    fake_rasa.replies.append([{"text": "Passport A12345678 and MyKad 900101145678 noted."}])
+    send(client, "passport A12345678, IC 900101-14-5678")
+    send(client, "/deny 900101-14-5678")  # refused: still logged, masked
+    send(client, "x" * 2001 + " 900101-14-5678")  # too long: logged, masked
+    fake_rasa.replies.append(httpx.ConnectError("down"))
+    send(client, "IC 900101-14-5678 again")  # unavailable: logged, masked
+    turns = [r for r in caplog.records if getattr(r, "event", None) == "chat_turn"]
+    assert len(turns) == 4
+    assert [getattr(t, "refused", None) for t in turns] == [
+        None,
+        "command_not_offered",
+        "too_long",
+        None,
+    ]
+    assert turns[-1].error == "unavailable"
+    logged = caplog.text + " ".join(
+        str(getattr(t, "text", "")) + str(getattr(t, "replies", "")) for t in turns
+    )
+    assert "12345678" not in logged and "145678" not in logged and "14-5678" not in logged
+    assert "900101-**-***8" in str(turns[0].replies)
