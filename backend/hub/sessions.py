@@ -70,7 +70,9 @@ def write_session(
         encode(session, secret_key),
         max_age=MAX_AGE_SECONDS,
         httponly=True,
-        samesite="lax",
+        # Over https the cookie must also reach the chat page framed by another site (embed.js):
+        # SameSite=None needs Secure. Over plain http (a laptop) it stays Lax.
+        samesite="none" if secure else "lax",
         secure=secure,
         path="/",
     )

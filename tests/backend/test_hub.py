@@ -575,3 +575,29 @@ def test_every_reply_logged_with_identifiers_masked(
     )
     assert "12345678" not in logged and "145678" not in logged and "14-5678" not in logged
     assert "900101-**-***8" in str(turns[0].replies)
+
+
+def test_cookie_is_samesite_none_secure_over_https_for_the_embed(app) -> None:
+    with TestClient(app, base_url="https://testserver") as secure:
+        header = secure.post("/api/v1/chat/session", json={}).headers["set-cookie"].lower()
+    assert "samesite=none" in header and "secure" in header and "httponly" in header
+
+
+def test_embed_script_served_by_the_backend(client: TestClient) -> None:
+    response = client.get("/static/widget/embed.js")
+    assert response.status_code == 200
+    assert "javascript" in response.headers["content-type"]
+    assert "data-assist-url" in response.text and "/chat" in response.text
+
+
+def test_cross_site_form_posts_are_refused(client: TestClient, fake_rasa: FakeRasa) -> None:
+    """A SameSite=None cookie rides along on cross-site requests; only JSON bodies are read."""
+    start(client)
+    for content_type in ("text/plain", "application/x-www-form-urlencoded"):
+        response = client.post(
+            "/api/v1/chat/messages",
+            content=b'{"text": "hi"}',
+            headers={"content-type": content_type},
+        )
+        assert response.status_code == 422
+    assert fake_rasa.calls == []
