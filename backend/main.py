@@ -25,6 +25,7 @@ from backend.routers import (
     rates,
     receipts,
     registrations,
+    staff,
     upload_pages,
 )
 from backend.settings import REPO_ROOT, Settings, get_settings
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(hub_router.router)
     app.include_router(data_protection.router)
     app.include_router(data_protection.chat)
+    app.include_router(staff.router)
     metrics.install(app)
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "backend" / "static"), name="static")
     return app

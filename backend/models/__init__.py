@@ -19,6 +19,7 @@ from backend.models.registration import (
     RegistrationDocument,
     RegistrationLetter,
 )
+from backend.models.staff import StaffAudit, StaffUser
 
 __all__ = [
     "AnalyticsDaily",
@@ -40,4 +41,6 @@ __all__ = [
     "Receipt",
     "RegistrationDocument",
     "RegistrationLetter",
+    "StaffAudit",
+    "StaffUser",
 ]

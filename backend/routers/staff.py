@@ -1,0 +1,367 @@
+"""Helpline staff console (issue 6): sign-in, look-up, reveal/re-send (audited), audit log.
+
+Server-rendered pages under /staff with their own session cookie (``assist_staff``); a portal
+user's ``assist_web`` cookie or the chat cookie opens nothing here. Every staff action writes one
+``staff_audit`` row through :func:`backend.services.staff_audit.record`.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from backend.db import get_db
+from backend.deps import Clock, get_app_settings, get_clock
+from backend.models import Employee, Employer, StaffUser
+from backend.services import email as email_service
+from backend.services import staff_audit, staff_auth, staff_lookup, web_auth
+from backend.settings import REPO_ROOT, Settings
+
+router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
+templates = Jinja2Templates(directory=str(REPO_ROOT / "backend" / "templates"))
+
+Db = Annotated[Session, Depends(get_db)]
+AppSettings = Annotated[Settings, Depends(get_app_settings)]
+NowClock = Annotated[Clock, Depends(get_clock)]
+
+
+def _secure(settings: Settings) -> bool:
+    return settings.assist_public_url.startswith("https://")
+
+
+def _wants_json(request: Request) -> bool:
+    return request.query_params.get(
+        "format"
+    ) == "json" or "application/json" in request.headers.get("accept", "")
+
+
+def _render(
+    request: Request,
+    settings: Settings,
+    name: str,
+    context: dict[str, Any],
+    status_code: int = 200,
+) -> HTMLResponse:
+    token = web_auth.csrf_token_from_cookie(settings, request.cookies.get(web_auth.CSRF_COOKIE))
+    cookie_value = None
+    if token is None:
+        token, cookie_value = web_auth.new_csrf(settings)
+    response = templates.TemplateResponse(
+        request, name, {"csrf_token": token, **context}, status_code=status_code
+    )
+    if cookie_value:
+        response.set_cookie(
+            web_auth.CSRF_COOKIE,
+            cookie_value,
+            max_age=web_auth.CSRF_MAX_AGE,
+            httponly=True,
+            samesite="strict",
+            secure=_secure(settings),
+        )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _current(request: Request, db: Session, settings: Settings) -> StaffUser | None:
+    return staff_auth.staff_from_session(
+        db, settings, request.cookies.get(staff_auth.SESSION_COOKIE)
+    )
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def _not_signed_in(request: Request) -> Response:
+    if _wants_json(request):
+        return JSONResponse(
+            {"detail": {"code": "not_signed_in", "message": "staff sign-in required"}},
+            status_code=401,
+        )
+    return _redirect("/staff/login")
+
+
+def _message(
+    request: Request,
+    settings: Settings,
+    staff: StaffUser | None,
+    heading: str,
+    text: str,
+    code: int,
+) -> HTMLResponse:
+    return _render(
+        request,
+        settings,
+        "staff/message.html",
+        {"staff": staff, "heading": heading, "message": text},
+        status_code=code,
+    )
+
+
+def _csrf_failed(request: Request, settings: Settings, staff: StaffUser | None) -> HTMLResponse:
+    return _message(
+        request,
+        settings,
+        staff,
+        "Form expired",
+        "The form expired or did not come from this console. Go back, reload and try again.",
+        400,
+    )
+
+
+def _csrf(request: Request, settings: Settings, submitted: str) -> bool:
+    return web_auth.csrf_ok(settings, request.cookies.get(web_auth.CSRF_COOKIE), submitted)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request, db: Db, settings: AppSettings) -> Response:
+    if _current(request, db, settings) is not None:
+        return _redirect("/staff/lookup")
+    notice = "You have signed out." if request.query_params.get("logged_out") else None
+    return _render(request, settings, "staff/login.html", {"notice": notice, "staff": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login_submit(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    clock: NowClock,
+    email: Annotated[str, Form()] = "",
+    password: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    if not _csrf(request, settings, csrf_token):
+        return _csrf_failed(request, settings, None)
+    outcome = staff_auth.login(db, email, password, clock())
+    if outcome.staff is None:
+        if outcome.error == "locked":
+            minutes = max(1, -(-outcome.locked_seconds // 60))
+            error = f"Too many failed sign-ins. Try again in {minutes} minutes."
+        else:
+            error = "The email address or password is not correct."
+        response = _render(
+            request,
+            settings,
+            "staff/login.html",
+            {"error": error, "email": email, "staff": None},
+            status_code=423 if outcome.error == "locked" else 401,
+        )
+        if outcome.locked_seconds:
+            response.headers["Retry-After"] = str(outcome.locked_seconds)
+        return response
+    staff_audit.record(db, outcome.staff, "sign_in")
+    db.commit()
+    response = _redirect("/staff/lookup")
+    response.set_cookie(
+        staff_auth.SESSION_COOKIE,
+        staff_auth.session_value(settings, outcome.staff),
+        max_age=staff_auth.SESSION_MAX_AGE,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(settings),
+        path="/staff",
+    )
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    staff = _current(request, db, settings)
+    if not _csrf(request, settings, csrf_token):
+        return _csrf_failed(request, settings, staff)
+    if staff is not None:
+        staff_audit.record(db, staff, "sign_out")
+        db.commit()
+    response = _redirect("/staff/login?logged_out=1")
+    response.delete_cookie(staff_auth.SESSION_COOKIE, path="/staff")
+    return response
+
+
+@router.get("", include_in_schema=False)
+@router.get("/", include_in_schema=False)
+def home(request: Request, db: Db, settings: AppSettings) -> Response:
+    if _current(request, db, settings) is None:
+        return _not_signed_in(request)
+    return _redirect("/staff/lookup")
+
+
+@router.get("/lookup")
+def lookup(request: Request, db: Db, settings: AppSettings, q: str = "") -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    results = staff_lookup.search(db, q) if q.strip() else {"employers": [], "employees": []}
+    if q.strip():
+        subject = staff_lookup.subject_for(q)
+        if results["employees"]:
+            subject = staff_lookup.mask_id(q)
+        staff_audit.record(
+            db,
+            staff,
+            "lookup",
+            subject=subject,
+            detail={
+                "employers": [e["id"] for e in results["employers"]],
+                "employees": [e["id"] for e in results["employees"]],
+            },
+        )
+        db.commit()
+    if _wants_json(request):
+        return JSONResponse(results)
+    return _render(
+        request, settings, "staff/lookup.html", {"staff": staff, "q": q, "results": results}
+    )
+
+
+def _employer_page(
+    request: Request,
+    db: Session,
+    settings: Settings,
+    staff: StaffUser,
+    employer_id: int,
+    reveal: int | None = None,
+    notice: str | None = None,
+) -> Response:
+    detail = staff_lookup.employer_detail(db, settings, employer_id, reveal)
+    if detail is None:
+        if _wants_json(request):
+            return JSONResponse(
+                {"detail": {"code": "not_found", "message": "no such employer"}}, status_code=404
+            )
+        return _message(request, settings, staff, "Not found", "No such employer.", 404)
+    if _wants_json(request):
+        return JSONResponse(detail)
+    return _render(
+        request,
+        settings,
+        "staff/employer.html",
+        {"staff": staff, "d": detail, "notice": notice},
+    )
+
+
+@router.get("/employers/{employer_id}")
+def employer(request: Request, employer_id: int, db: Db, settings: AppSettings) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    response = _employer_page(request, db, settings, staff, employer_id)
+    if response.status_code == 200:
+        staff_audit.record(db, staff, "view_employer", employer_id=employer_id)
+        db.commit()
+    return response
+
+
+@router.post("/employers/{employer_id}/reveal")
+def reveal(
+    request: Request,
+    employer_id: int,
+    db: Db,
+    settings: AppSettings,
+    employee_id: Annotated[int, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    if not _csrf(request, settings, csrf_token):
+        return _csrf_failed(request, settings, staff)
+    employee = db.get(Employee, employee_id)
+    if employee is None or employee.employer_id != employer_id:
+        return _message(request, settings, staff, "Not found", "No such employee.", 404)
+    staff_audit.record(
+        db,
+        staff,
+        "reveal_id",
+        employer_id=employer_id,
+        subject=staff_lookup.mask_id(employee.id_no),
+        detail={"employee_id": employee.id},
+    )
+    db.commit()
+    return _employer_page(request, db, settings, staff, employer_id, reveal=employee.id)
+
+
+@router.post("/employers/{employer_id}/resend")
+def resend(
+    request: Request,
+    employer_id: int,
+    db: Db,
+    settings: AppSettings,
+    kind: Annotated[str, Form()],
+    item_id: Annotated[int, Form()],
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    """Re-send a letter or a receipt link by email to the employer's address on record."""
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    if not _csrf(request, settings, csrf_token):
+        return _csrf_failed(request, settings, staff)
+    detail = staff_lookup.employer_detail(db, settings, employer_id)
+    employer_row = db.get(Employer, employer_id)
+    if detail is None or employer_row is None:
+        return _message(request, settings, staff, "Not found", "No such employer.", 404)
+    if kind == "letter":
+        item = next((x for x in detail["letters"] if x["id"] == item_id), None)
+        title, url = (item["kind"], item["url"]) if item else ("", None)
+    elif kind == "receipt":
+        item = next((x for x in detail["payments"] if x["id"] == item_id), None)
+        title, url = (f"receipt {item['receipt_no']}", item["receipt_url"]) if item else ("", None)
+    else:
+        item, url, title = None, None, ""
+    if item is None or not url:
+        return _message(request, settings, staff, "Not found", "No such document.", 404)
+    if not employer_row.email:
+        return _message(
+            request, settings, staff, "No email", "The employer has no email address.", 422
+        )
+    name = employer_row.employer_name or "Employer"
+    email_service.send_email(
+        db,
+        employer_row.email,
+        f"ASSIST: your {title}",
+        f"Dear {name},\n\nAs requested from the PERKESO helpline, here is your {title}:\n"
+        f"{url}\n\nThe link is valid for 7 days.\n",
+        settings=settings,
+    )
+    staff_audit.record(
+        db,
+        staff,
+        "resend_email",
+        employer_id=employer_id,
+        subject=email_service.mask_email(employer_row.email),
+        detail={"kind": kind, "item_id": item_id},
+    )
+    db.commit()
+    notice = f"Sent the {title} to {email_service.mask_email(employer_row.email)}."
+    return _employer_page(request, db, settings, staff, employer_id, notice=notice)
+
+
+@router.get("/audit")
+def audit(request: Request, db: Db, settings: AppSettings) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    if staff.role != "supervisor":
+        if _wants_json(request):
+            return JSONResponse(
+                {"detail": {"code": "forbidden", "message": "supervisors only"}}, status_code=403
+            )
+        return _message(
+            request, settings, staff, "Not allowed", "Only supervisors can read the audit log.", 403
+        )
+    rows = staff_audit.recent(db)
+    staff_audit.record(db, staff, "view_audit")
+    db.commit()
+    if _wants_json(request):
+        return JSONResponse({"entries": rows})
+    return _render(request, settings, "staff/audit.html", {"staff": staff, "rows": rows})
