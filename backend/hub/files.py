@@ -109,9 +109,10 @@ def receive_file(
     caption: str | None,
     language: str | None,
     now: datetime,
+    channel: str = "telegram",
 ) -> dict[str, Any]:
     """Store the file for the chat's draft registration; always answers ``{messages: [...]}``."""
-    get_conversation(db, sender_id, "telegram", language)
+    get_conversation(db, sender_id, channel, language)
     _record(
         db, sender_id, "in", caption or None, {"file": {"filename": mask_identifiers(filename)}}
     )

@@ -183,6 +183,33 @@ async def post_message(
     )
 
 
+@router.post("/api/v1/chat/files", tags=["chat"])
+async def post_file(
+    session: Annotated[sessions.ChatSession, Depends(current_session)],
+    settings: Annotated[Settings, Depends(app_settings)],
+    db: Annotated[Session, Depends(get_db)],
+    clock: Annotated[Clock, Depends(get_clock)],
+    limiter: Annotated[limits.RateLimiter, Depends(rate_limiter)],
+    file: Annotated[UploadFile, File(description="PDF, JPEG or PNG, at most 10 MB")],
+    caption: Annotated[str, Form(max_length=1024)] = "",
+) -> dict[str, Any]:
+    """A document attached in the web widget, for the chat's draft registration (as Telegram's)."""
+    if not limiter.allow(session.sender_id):
+        return service.rate_limited_reply(session.sender_id, "web", session.language)
+    data = await file.read(MAX_UPLOAD_BYTES + 1)
+    return files.receive_file(
+        db,
+        settings,
+        sender_id=session.sender_id,
+        filename=file.filename or "document",
+        data=data,
+        caption=caption or None,
+        language=session.language,
+        now=clock(),
+        channel="web",
+    )
+
+
 @router.get("/api/v1/chat/history", tags=["chat"])
 async def get_history(
     session: Annotated[sessions.ChatSession, Depends(current_session)],
