@@ -183,7 +183,7 @@ def history(db: Session, sender_id: str, limit: int = HISTORY_LIMIT) -> list[dic
         }
         if row.text:
             item["text"] = row.text
-        for key in ("buttons", "link", "document", "error"):
+        for key in ("buttons", "link", "document", "error", "file"):
             if row.data and row.data.get(key):
                 item[key] = row.data[key]
         out.append(item)

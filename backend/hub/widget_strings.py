@@ -26,6 +26,12 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
         "switch_text": "Switch to English",
         "submit": "Send",
         "input_label": "Your message",
+        "attach": "Attach a document",
+        "attach_hint": "PDF, JPEG or PNG, at most 10 MB — for the supporting-documents step",
+        "too_big": (
+            "That file is larger than 10 MB, so I did not send it. "
+            "Please attach a PDF, JPEG or PNG of at most 10 MB."
+        ),
     },
     "ms": {
         "skip": "Langkau ke sembang",
@@ -51,5 +57,11 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
         "switch_text": "Tukar ke Bahasa Melayu",
         "submit": "Hantar",
         "input_label": "Mesej anda",
+        "attach": "Lampirkan dokumen",
+        "attach_hint": "PDF, JPEG atau PNG, tidak melebihi 10 MB — untuk langkah dokumen sokongan",
+        "too_big": (
+            "Fail itu melebihi 10 MB, jadi saya tidak menghantarnya. "
+            "Sila lampirkan PDF, JPEG atau PNG tidak melebihi 10 MB."
+        ),
     },
 }

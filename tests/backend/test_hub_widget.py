@@ -187,6 +187,11 @@ def test_widget_conversation_buttons_history_language_and_outage(page, server, f
     link = page.locator("#assist-chat a", has_text="Open the portal")
     assert link.get_attribute("href") == "https://portal.example/"
     assert link.get_attribute("rel") == "noopener noreferrer"
+    with page.expect_download(timeout=10_000) as arrived:
+        download.click()
+    assert arrived.value.suggested_filename == "PID1.pdf"
+    css = REPO_ROOT / "backend" / "static" / "widget" / "chat.css"
+    assert Path(arrived.value.path()).read_bytes() == css.read_bytes()  # the file arrives
 
     # a reload keeps the conversation (masked) and shows the pressed button by its title
     page.reload()

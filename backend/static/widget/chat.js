@@ -228,6 +228,7 @@ function historyToChat(items) {
   let offered = new Map(); // payload → title of the buttons in the bot's latest reply
   for (const item of items) {
     if (item.role === 'user') {
+      if (item.file) out.push(...toChatMessages({ text: `📎 ${item.file.filename}` }, 'user'));
       if (item.text) out.push(...toChatMessages({ text: offered.get(item.text) || item.text }, 'user'));
       offered = new Map();
     } else {
@@ -369,6 +370,49 @@ async function start() {
   await customElements.whenDefined('deep-chat');
   createChat(history);
   applyLanguage();
+}
+
+// --- attaching a document (the supporting-documents step) ---------------------------------------
+
+const attachButton = document.getElementById('attach-button');
+const attachInput = document.getElementById('attach-input');
+const MAX_BYTES = 10 * 1024 * 1024;
+
+async function uploadFile(file) {
+  const form = new FormData();
+  form.append('file', file, file.name);
+  const post = () => fetch('/api/v1/chat/files', { method: 'POST', body: form, credentials: 'same-origin' });
+  let response = await post();
+  if (response.status === 401) {
+    await hub.session(language);
+    response = await post();
+  }
+  if (!response.ok) throw new HubError(response.status, `upload: ${response.status}`);
+  return response.json();
+}
+
+if (attachButton && attachInput) {
+  attachButton.addEventListener('click', () => attachInput.click());
+  attachInput.addEventListener('change', async () => {
+    const file = attachInput.files && attachInput.files[0];
+    attachInput.value = '';
+    if (!file || !chat) return;
+    chat.addMessage({ role: 'user', html: userHtml(`📎 ${file.name}`) });
+    attachButton.disabled = true;
+    try {
+      const reply = file.size > MAX_BYTES ? { messages: [{ text: t('too_big') }] } : await uploadFile(file);
+      setOffline(false);
+      const messages = reply.messages || [];
+      messages.flatMap((m) => toChatMessages(m)).forEach((m) => chat.addMessage(m));
+      announce(messages);
+    } catch (error) {
+      setOffline(true);
+      chat.addMessage({ role: 'ai', text: t('offline') });
+      announce([{ text: t('offline') }]);
+    } finally {
+      attachButton.disabled = false;
+    }
+  });
 }
 
 // --- language switch ------------------------------------------------------------------------------
