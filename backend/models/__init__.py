@@ -19,7 +19,7 @@ from backend.models.registration import (
     RegistrationDocument,
     RegistrationLetter,
 )
-from backend.models.staff import StaffAudit, StaffUser
+from backend.models.staff import HandoffTicket, StaffAudit, StaffUser
 
 __all__ = [
     "AnalyticsDaily",
@@ -30,6 +30,7 @@ __all__ = [
     "ConversationMessage",
     "Employee",
     "Employer",
+    "HandoffTicket",
     "LoginCode",
     "LoginLockout",
     "OutboxEmail",

@@ -42,3 +42,25 @@ class StaffAudit(Base):
     subject: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+
+
+class HandoffTicket(Base):
+    """A chat waiting for a human: queued here, then assigned to and closed by a staff member.
+
+    Nothing creates tickets yet: the bot/hub wiring is not built (see
+    :func:`backend.services.staff_handoff.open_ticket`).
+    """
+
+    __tablename__ = "handoff_tickets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sender_id: Mapped[str] = mapped_column(String(128), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    flow: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    slots: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    assigned_to: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

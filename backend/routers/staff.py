@@ -18,7 +18,7 @@ from backend.db import get_db
 from backend.deps import Clock, get_app_settings, get_clock
 from backend.models import Employee, Employer, StaffUser
 from backend.services import email as email_service
-from backend.services import staff_audit, staff_auth, staff_lookup, web_auth
+from backend.services import staff_audit, staff_auth, staff_handoff, staff_lookup, web_auth
 from backend.settings import REPO_ROOT, Settings
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
@@ -365,3 +365,50 @@ def audit(request: Request, db: Db, settings: AppSettings) -> Response:
     if _wants_json(request):
         return JSONResponse({"entries": rows})
     return _render(request, settings, "staff/audit.html", {"staff": staff, "rows": rows})
+
+
+# --- Human-handoff queue (JSON). POSTs carry the CSRF token in the X-CSRF-Token header. ---
+
+
+def _json_error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"detail": {"code": code, "message": message}}, status_code=status)
+
+
+@router.get("/api/handoffs")
+def handoff_list(
+    request: Request, db: Db, settings: AppSettings, status: str | None = None
+) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _json_error(401, "not_signed_in", "staff sign-in required")
+    try:
+        tickets = staff_handoff.listing(db, status)
+    except staff_handoff.TicketError as exc:
+        return _json_error(exc.status, exc.code, str(exc))
+    return JSONResponse({"tickets": tickets})
+
+
+@router.post("/api/handoffs/{ticket_id}/{step}")
+def handoff_step(
+    request: Request, ticket_id: int, step: str, db: Db, settings: AppSettings, clock: NowClock
+) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _json_error(401, "not_signed_in", "staff sign-in required")
+    if not _csrf(request, settings, request.headers.get("x-csrf-token", "")):
+        return _json_error(400, "csrf", "missing or wrong X-CSRF-Token")
+    try:
+        if step == "assign":
+            ticket = staff_handoff.assign(db, ticket_id, staff)
+        elif step == "close":
+            ticket = staff_handoff.close(db, ticket_id, staff, clock())
+        else:
+            return _json_error(404, "not_found", "unknown step")
+    except staff_handoff.TicketError as exc:
+        db.rollback()
+        return _json_error(exc.status, exc.code, str(exc))
+    staff_audit.record(
+        db, staff, f"handoff_{step}", subject=ticket.sender_id, detail={"ticket_id": ticket.id}
+    )
+    db.commit()
+    return JSONResponse(staff_handoff.as_dict(ticket))

@@ -275,3 +275,39 @@ def test_create_supervisor_command(backend_settings, backend_app, monkeypatch, c
         )
         == 0
     )
+
+
+def test_handoff_queue_list_assign_close(client, backend_settings, staff_accounts) -> None:  # type: ignore[no-untyped-def]
+    from backend.services.staff_handoff import open_ticket
+
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        first = open_ticket(db, "web-abc", "ms", "employer_registration", {"reg_postcode": "43000"})
+        second = open_ticket(db, "tg-42")
+        db.commit()
+        first_id, second_id = first.id, second.id
+    assert client.get("/staff/api/handoffs").status_code == 401
+    sign_in(client, *AGENT)
+    token = csrf(client.get("/staff/lookup").text)
+    listed = client.get("/staff/api/handoffs?status=open").json()["tickets"]
+    assert [t["id"] for t in listed] == [first_id, second_id]
+    assert listed[0]["slots"] == {"reg_postcode": "43000"} and listed[0]["language"] == "ms"
+    assert client.get("/staff/api/handoffs?status=nope").status_code == 422
+    assert client.post(f"/staff/api/handoffs/{first_id}/assign").status_code == 400  # no CSRF
+    hdr = {"X-CSRF-Token": token}
+    res = client.post(f"/staff/api/handoffs/{first_id}/assign", headers=hdr)
+    assert res.status_code == 200 and res.json()["status"] == "assigned"
+    client.cookies.clear()
+    sign_in(client, *SUPERVISOR)
+    token = csrf(client.get("/staff/lookup").text)
+    hdr = {"X-CSRF-Token": token}
+    taken = client.post(f"/staff/api/handoffs/{first_id}/assign", headers=hdr)
+    assert taken.status_code == 409 and taken.json()["detail"]["code"] == "taken"
+    closed = client.post(f"/staff/api/handoffs/{first_id}/close", headers=hdr)
+    assert closed.status_code == 200 and closed.json()["closed_at"]
+    assert client.post(f"/staff/api/handoffs/{first_id}/close", headers=hdr).status_code == 409
+    assert client.post("/staff/api/handoffs/999/assign", headers=hdr).status_code == 404
+    assert [t["id"] for t in client.get("/staff/api/handoffs?status=open").json()["tickets"]] == [
+        second_id
+    ]
+    actions = [r.action for r in audit_rows(backend_settings)]
+    assert actions.count("handoff_assign") == 1 and actions.count("handoff_close") == 1

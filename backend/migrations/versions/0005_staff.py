@@ -1,4 +1,4 @@
-"""staff_users and staff_audit: the helpline staff console (issue 6)
+"""staff_users, staff_audit and handoff_tickets: the helpline staff console (issue 6)
 
 Revision ID: 0005_staff
 Revises: 0004_retention_analytics
@@ -46,9 +46,28 @@ def upgrade() -> None:
     op.create_index("ix_staff_audit_staff_id", "staff_audit", ["staff_id"])
     op.create_index("ix_staff_audit_employer_id", "staff_audit", ["employer_id"])
     op.create_index("ix_staff_audit_created_at", "staff_audit", ["created_at"])
+    op.create_table(
+        "handoff_tickets",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("sender_id", sa.String(length=128), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("language", sa.String(length=2), nullable=False),
+        sa.Column("flow", sa.String(length=60), nullable=True),
+        sa.Column("slots", sa.JSON(), nullable=False),
+        sa.Column("assigned_to", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("closed_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["assigned_to"], ["staff_users.id"], ondelete="SET NULL"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_handoff_tickets_sender_id", "handoff_tickets", ["sender_id"])
+    op.create_index("ix_handoff_tickets_status", "handoff_tickets", ["status"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_handoff_tickets_status", table_name="handoff_tickets")
+    op.drop_index("ix_handoff_tickets_sender_id", table_name="handoff_tickets")
+    op.drop_table("handoff_tickets")
     op.drop_index("ix_staff_audit_created_at", table_name="staff_audit")
     op.drop_index("ix_staff_audit_employer_id", table_name="staff_audit")
     op.drop_index("ix_staff_audit_staff_id", table_name="staff_audit")
