@@ -69,3 +69,9 @@ def test_embed_snippet_opens_the_chat_and_talks(page, web_stack, host_site) -> N
     assert page.evaluate("document.activeElement.className") == "assist-embed-toggle"
     toggle.click()
     chat.locator("#assist-chat .user-message-text", has_text="Hello").first.wait_for()
+
+    # the button and panel add no serious or critical axe violations to the host page
+    from tests.browser.test_accessibility import _serious
+
+    serious = [v for v in _serious(page) if v["id"] != "frame-tested"]
+    assert serious == [], serious
