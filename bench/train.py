@@ -31,7 +31,7 @@ def train_once(workdir: Path) -> float:
                 venv_bin(RASA_VENV, "rasa"),
                 "train",
                 "--domain",
-                "domain.yml",
+                "bot/domain",
                 "--config",
                 "config.yml",
                 "--data",

@@ -40,7 +40,7 @@ from scripts.processes import (  # noqa: E402
 VAR = REPO / "var"
 STAMPS = VAR / "stamps"
 RASA_REQUIREMENTS = REPO / "bot" / "requirements-rasa.txt"
-TRAINING_INPUTS = ["domain.yml", "config.yml", "bot/data/**/*.yml"]
+TRAINING_INPUTS = ["bot/domain/*.yml", "config.yml", "bot/data/**/*.yml"]
 
 
 def say(msg: str) -> None:
@@ -239,7 +239,7 @@ def ensure_model(force: bool = False) -> None:
             venv_bin(RASA_VENV, "rasa"),
             "train",
             "--domain",
-            "domain.yml",
+            "bot/domain",
             "--config",
             "config.yml",
             "--data",
@@ -363,7 +363,7 @@ def cmd_test(args: argparse.Namespace) -> None:
             "data",
             "validate",
             "--domain",
-            "domain.yml",
+            "bot/domain",
             "--data",
             "bot/data",
             "--config",

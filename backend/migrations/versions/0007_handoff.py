@@ -1,0 +1,27 @@
+"""human handoff messages, callback requests, assisted sessions (issue 6)
+
+Revision ID: 0007_handoff
+Revises: 0006_reminders
+Create Date: 2026-11-26 09:30:00
+
+Reserved in the chain so parallel work on different issues never forks the history; a revision
+that turned out to need no schema change stays a no-op.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa  # noqa: F401
+from alembic import op  # noqa: F401
+
+revision = "0007_handoff"
+down_revision = "0006_reminders"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
