@@ -28,22 +28,38 @@ def venv_bin(venv: Path, name: str) -> str:
 
 @dataclass
 class Ports:
+    """Where each process listens. Replica ``i`` of Rasa (action server) listens on
+    ``rasa_extra[i - 1]`` (``actions_extra[i - 1]``) when given, else on ``rasa + i``."""
+
     backend: int = 8000
     actions: int = 5055
     rasa: int = 5005
+    rasa_extra: list[int] = field(default_factory=list)
+    actions_extra: list[int] = field(default_factory=list)
 
     @classmethod
-    def free(cls) -> Ports:
-        """Three free loopback ports, for tests that must not collide with a running instance."""
+    def free(cls, rasa: int = 1, actions: int = 1) -> Ports:
+        """Free loopback ports, for tests that must not collide with a running instance."""
         socks, ports = [], []
-        for _ in range(3):
+        for _ in range(1 + rasa + actions):
             s = socket.socket()
             s.bind(("127.0.0.1", 0))
             socks.append(s)
             ports.append(s.getsockname()[1])
         for s in socks:
             s.close()
-        return cls(*ports)
+        backend, rasa_ports, action_ports = ports[0], ports[1 : 1 + rasa], ports[1 + rasa :]
+        return cls(backend, action_ports[0], rasa_ports[0], rasa_ports[1:], action_ports[1:])
+
+    def rasa_port(self, i: int) -> int:
+        return self.rasa if i == 0 else _nth(self.rasa_extra, i, self.rasa)
+
+    def actions_port(self, i: int) -> int:
+        return self.actions if i == 0 else _nth(self.actions_extra, i, self.actions)
+
+
+def _nth(extra: list[int], i: int, base: int) -> int:
+    return extra[i - 1] if i - 1 < len(extra) else base + i
 
 
 @dataclass
@@ -104,6 +120,50 @@ def lock_store_yaml(env: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def replica_counts(env: Mapping[str, str]) -> tuple[int, int]:
+    """(Rasa processes, action servers): ``RASA_REPLICAS`` and ``ACTION_SERVERS``.
+
+    Both default to 1 in the default profile (its in-memory lock store cannot be shared) and to
+    2 in the production profile, where the Redis lock store and the PostgreSQL tracker store let
+    several Rasa processes share conversations and the hub pins each sender to one of them.
+    """
+    production = profile_of(env) == "production"
+    counts = []
+    for name in ("RASA_REPLICAS", "ACTION_SERVERS"):
+        raw = (env.get(name) or ("2" if production else "1")).strip()
+        if not raw.isdigit() or not 1 <= int(raw) <= 16:
+            raise SystemExit(f"{name} must be a whole number from 1 to 16, not {raw!r}.")
+        counts.append(int(raw))
+    if counts[0] > 1 and not production:
+        raise SystemExit(
+            "RASA_REPLICAS above 1 needs ASSIST_PROFILE=production (a shared lock store)."
+        )
+    return counts[0], counts[1]
+
+
+def event_broker_yaml(env: Mapping[str, str], var_dir: Path) -> str:
+    """Where Rasa publishes its events for the analytics consumer (backend/analytics/consumer.py).
+
+    Production: RabbitMQ through Rasa's pika broker (``RABBITMQ_HOST``/``RABBITMQ_PORT``/
+    ``RABBITMQ_USER``/``RABBITMQ_PASSWORD``, default 127.0.0.1:5672 guest/guest; queue
+    ``RABBITMQ_QUEUE``, default ``rasa_events``). Default profile: Rasa's file broker, one JSON
+    event per line in ``var/rasa_events.jsonl``, which the same consumer tails — so analytics
+    never read the tracker store and need no message broker on a laptop.
+    """
+    if profile_of(env) != "production":
+        return f"event_broker:\n  type: file\n  path: {var_dir / 'rasa_events.jsonl'}\n"
+    return (
+        "event_broker:\n"
+        "  type: pika\n"
+        f"  url: {env.get('RABBITMQ_HOST') or '127.0.0.1'}\n"
+        f"  port: {int(env.get('RABBITMQ_PORT') or 5672)}\n"
+        f"  username: {env.get('RABBITMQ_USER') or 'guest'}\n"
+        "  password: ${RABBITMQ_PASSWORD}\n"  # Rasa fills it in from its environment
+        "  queues:\n"
+        f"    - {env.get('RABBITMQ_QUEUE') or 'rasa_events'}\n"
+    )
+
+
 def tracker_database_url(database_url: str, var_dir: Path) -> str:
     """The tracker store as a SQLAlchemy URL, for the backend's data-protection code."""
     if database_url.startswith("postgresql"):
@@ -127,14 +187,24 @@ def write_endpoints(
             "(Rasa's tracker store and the backend share PostgreSQL)."
         )
     var_dir.mkdir(parents=True, exist_ok=True)
-    path = var_dir / "endpoints.yml"
-    path.write_text(
-        "action_endpoint:\n"
-        f"  url: http://127.0.0.1:{ports.actions}/webhook\n"
-        + tracker_store_yaml(database_url, var_dir)
-        + lock_store_yaml(env)
-    )
-    return path
+    replicas, action_servers = replica_counts(env)
+    first = var_dir / "endpoints.yml"
+    for i in range(replicas):
+        # Replica i calls action server i mod M (each file differs only in that URL).
+        path = first if i == 0 else var_dir / f"endpoints-rasa-{i}.yml"
+        path.write_text(
+            "action_endpoint:\n"
+            f"  url: http://127.0.0.1:{ports.actions_port(i % action_servers)}/webhook\n"
+            + tracker_store_yaml(database_url, var_dir)
+            + lock_store_yaml(env)
+            + event_broker_yaml(env, var_dir)
+        )
+    return first
+
+
+def replica_name(kind: str, i: int) -> str:
+    """``rasa``, ``rasa-1``, ``rasa-2``… (the first keeps the plain name tests and tools use)."""
+    return kind if i == 0 else f"{kind}-{i}"
 
 
 def process_specs(
@@ -164,6 +234,14 @@ def process_specs(
         if password:
             base["RASA_TRACKER_PASSWORD"] = password
 
+    replicas, action_servers = replica_counts(base)
+    rasa_urls = [f"http://127.0.0.1:{ports.rasa_port(i)}" for i in range(replicas)]
+    # The hub pins each sender to one of these by a stable hash (backend/hub/replicas.py).
+    base["RASA_URLS"] = ",".join(rasa_urls)
+    if profile_of(base) == "production":
+        base.setdefault("RABBITMQ_PASSWORD", "guest")
+    else:
+        base.setdefault("RASA_EVENTS_FILE", str(var_dir / "rasa_events.jsonl"))
     procs = [
         Proc(
             "backend",
@@ -181,48 +259,61 @@ def process_specs(
             base,
             f"http://127.0.0.1:{ports.backend}/healthz",
         ),
-        Proc(
-            "actions",
-            [
-                venv_bin(VENV, "python"),
-                "-m",
-                "rasa_sdk",
-                "--actions",
-                "bot.actions",
-                "-p",
-                str(ports.actions),
-            ],
-            {**base, "SANIC_HOST": "127.0.0.1"},
-            f"http://127.0.0.1:{ports.actions}/health",
-        ),
-        Proc(
-            "rasa",
-            [
-                venv_bin(RASA_VENV, "rasa"),
-                "run",
-                "-i",
-                "127.0.0.1",
-                "-p",
-                str(ports.rasa),
-                "--enable-api",
-                "--auth-token",
-                base.get("RASA_TOKEN", ""),
-                "--model",
-                str(model_path),
-                "--endpoints",
-                str(endpoints),
-                "--credentials",
-                str(REPO / "credentials.yml"),
-            ],
-            {
-                **base,
-                "RASA_TELEMETRY_ENABLED": "false",
-                "TF_CPP_MIN_LOG_LEVEL": "2",
-                "PYTHONWARNINGS": "ignore",
-            },
-            f"http://127.0.0.1:{ports.rasa}/status?token={base.get('RASA_TOKEN', '')}",
-        ),
     ]
+    for j in range(action_servers):
+        port = ports.actions_port(j)
+        procs.append(
+            Proc(
+                replica_name("actions", j),
+                [
+                    venv_bin(VENV, "python"),
+                    "-m",
+                    "rasa_sdk",
+                    "--actions",
+                    "bot.actions",
+                    "-p",
+                    str(port),
+                ],
+                {**base, "SANIC_HOST": "127.0.0.1"},
+                f"http://127.0.0.1:{port}/health",
+            )
+        )
+    for i in range(replicas):
+        port = ports.rasa_port(i)
+        endpoints_file = endpoints if i == 0 else var_dir / f"endpoints-rasa-{i}.yml"
+        procs.append(
+            Proc(
+                replica_name("rasa", i),
+                [
+                    venv_bin(RASA_VENV, "rasa"),
+                    "run",
+                    "-i",
+                    "127.0.0.1",
+                    "-p",
+                    str(port),
+                    "--enable-api",
+                    "--auth-token",
+                    base.get("RASA_TOKEN", ""),
+                    "--model",
+                    str(model_path),
+                    "--endpoints",
+                    str(endpoints_file),
+                    "--credentials",
+                    str(REPO / "credentials.yml"),
+                ],
+                {
+                    **base,
+                    "RASA_TELEMETRY_ENABLED": "false",
+                    "TF_CPP_MIN_LOG_LEVEL": "2",
+                    "PYTHONWARNINGS": "ignore",
+                },
+                f"http://127.0.0.1:{port}/status?token={base.get('RASA_TOKEN', '')}",
+            )
+        )
+    # Rasa's events → the backend's analytics tables (RabbitMQ in production, else the file).
+    procs.append(
+        Proc("analytics", [venv_bin(VENV, "python"), "-m", "backend.analytics.consumer"], base)
+    )
     if with_telegram is None:
         with_telegram = bool(base.get("TELEGRAM_BOT_TOKEN"))
     if with_telegram:

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.domain.identifiers import mask_identifiers
+from backend.hub import replicas
 from backend.hub.rasa_client import RasaClient, RasaUnavailable
 from backend.models import Conversation, ConversationMessage
 
@@ -289,7 +290,7 @@ async def _handle_turn(
 
     metadata = {"channel": channel, "language_hint": language_hint}
     try:
-        items = await rasa.send(sender_id, text, metadata)
+        items = await replicas.send(rasa, sender_id, text, metadata)  # sender's replica
         messages = normalise_reply(items)
         if not messages:
             # Rasa's REST channel answers 200 [] when a custom action fails (action server down)

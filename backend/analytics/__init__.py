@@ -1,0 +1,1 @@
+"""Analytics: Rasa events ingested into the backend (never read from the tracker store)."""
