@@ -19,11 +19,23 @@ from backend.models.registration import (
     RegistrationDocument,
     RegistrationLetter,
 )
-from backend.models.staff import HandoffTicket, StaffAudit, StaffUser
+from backend.models.insight import AnalyticsConversationDay, AnalyticsFlowRun, AnalyticsSender
+from backend.models.staff import (
+    AssistedSession,
+    CallbackRequest,
+    HandoffTicket,
+    StaffAudit,
+    StaffUser,
+)
 
 __all__ = [
+    "AnalyticsConversationDay",
     "AnalyticsDaily",
+    "AnalyticsFlowRun",
+    "AnalyticsSender",
+    "AssistedSession",
     "Base",
+    "CallbackRequest",
     "Contribution",
     "ContributionLine",
     "Conversation",

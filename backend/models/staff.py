@@ -47,8 +47,8 @@ class StaffAudit(Base):
 class HandoffTicket(Base):
     """A chat waiting for a human: queued here, then assigned to and closed by a staff member.
 
-    Nothing creates tickets yet: the bot/hub wiring is not built (see
-    :func:`backend.services.staff_handoff.open_ticket`).
+    The bot opens it (``POST /api/v1/handoffs``); while it is open or assigned the hub sends the
+    chat's messages to the console instead of Rasa (``backend/hub/handoff.py``).
     """
 
     __tablename__ = "handoff_tickets"
@@ -64,3 +64,49 @@ class HandoffTicket(Base):
     )
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    channel: Mapped[str] = mapped_column(String(16), default="web")
+    reason: Mapped[str] = mapped_column(String(20), default="asked")  # asked | fallback
+    assigned_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    requested_slot: Mapped[str | None] = mapped_column(String(60), nullable=True)
+
+
+class CallbackRequest(Base):
+    """Outside staffed hours: the caller's phone number and preferred time, for staff to ring."""
+
+    __tablename__ = "callback_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sender_id: Mapped[str] = mapped_column(String(128), index=True)
+    language: Mapped[str] = mapped_column(String(2), default="en")
+    phone: Mapped[str] = mapped_column(String(20))
+    preferred_time: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)  # open | done
+    handled_by: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    handled_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AssistedSession(Base):
+    """An agent chatting with the assistant for a caller, bound after the caller reads the code.
+
+    ``sender_id`` is the Rasa conversation the agent drives (``staff-<id>-<random>``); once the
+    code is verified, ``conversations.account_id`` is the caller's account and every API call in
+    that conversation resolves to ``Actor(account, staff_id=<agent>)``.
+    """
+
+    __tablename__ = "assisted_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    account_id: Mapped[int] = mapped_column(Integer, index=True)
+    sender_id: Mapped[str] = mapped_column(String(128), unique=True)
+    code_hash: Mapped[str] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
