@@ -25,7 +25,9 @@ from backend.routers import (
     rates,
     receipts,
     registrations,
+    reminders,
     staff,
+    telegram_callbacks,
     upload_pages,
 )
 from backend.settings import REPO_ROOT, Settings, get_settings
@@ -58,6 +60,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(data_protection.router)
     app.include_router(data_protection.chat)
     app.include_router(staff.router)
+    for module in (reminders, telegram_callbacks):  # issue 5
+        app.include_router(module.router)
+    app.include_router(reminders.internal)
     metrics.install(app)
     app.mount("/static", StaticFiles(directory=REPO_ROOT / "backend" / "static"), name="static")
     return app

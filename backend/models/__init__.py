@@ -20,6 +20,7 @@ from backend.models.registration import (
     RegistrationLetter,
 )
 from backend.models.insight import AnalyticsConversationDay, AnalyticsFlowRun, AnalyticsSender
+from backend.models.reminders import ReminderSent, ReminderSubscription, TelegramCallback
 from backend.models.staff import (
     AssistedSession,
     CallbackRequest,
@@ -54,6 +55,9 @@ __all__ = [
     "Receipt",
     "RegistrationDocument",
     "RegistrationLetter",
+    "ReminderSent",
+    "ReminderSubscription",
     "StaffAudit",
     "StaffUser",
+    "TelegramCallback",
 ]
