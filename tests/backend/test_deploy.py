@@ -125,7 +125,13 @@ def test_probes_use_our_health_endpoints_and_ports() -> None:
 
 def test_replicas_and_images() -> None:
     deployments = by_kind("Deployment")
-    assert deployments["rasa"]["spec"]["replicas"] >= 2
+    rasa = by_kind("StatefulSet")["rasa"]
+    assert rasa["spec"]["replicas"] >= 2
+    # Each pod is addressable (headless Service) and listed for the hub's sender pinning.
+    assert rasa["spec"]["serviceName"] == "rasa"
+    assert by_kind("Service")["rasa"]["spec"]["clusterIP"] == "None"
+    urls = by_kind("ConfigMap")["assist-config"]["data"]["RASA_URLS"].split(",")
+    assert urls == [f"http://rasa-{i}.rasa:{PORTS.rasa}" for i in range(rasa["spec"]["replicas"])]
     assert deployments["actions"]["spec"]["replicas"] >= 2
     assert deployments["telegram"]["spec"]["replicas"] <= 1  # long polling: never two
     for name, pod in workloads().items():
@@ -133,8 +139,8 @@ def test_replicas_and_images() -> None:
             image = image_name(container["image"])
             if name == "rasa":
                 assert image == RASA_IMAGE
-            elif name in ("postgres", "redis"):
-                assert image in ("postgres", "redis")
+            elif name in ("postgres", "redis", "rabbitmq"):
+                assert image in ("postgres", "redis", "rabbitmq")
             else:
                 assert image == APP_IMAGE, (name, image)
 
@@ -210,7 +216,12 @@ def test_compose_services_health_and_secrets() -> None:
     services = compose()["services"]
     for name in ("backend", "actions", "rasa", "postgres", "redis", "rabbitmq"):
         assert "healthcheck" in services[name], name
-    assert services["rasa"]["deploy"]["replicas"] == 2
+    # Two named Rasa replicas, both in the backend's RASA_URLS (the hub pins senders to them).
+    assert services["rasa-1"]["image"] == services["rasa"]["image"]
+    assert services["rasa-1"]["volumes"] == services["rasa"]["volumes"]
+    rasa_urls = services["backend"]["environment"]["RASA_URLS"].split(",")
+    assert rasa_urls == [f"http://rasa:{PORTS.rasa}", f"http://rasa-1:{PORTS.rasa}"]
+    assert services["analytics"]["command"][:3] == ["python", "-m", "backend.analytics.consumer"]
     for component, (port, path) in HEALTH.items():
         test = " ".join(services[component]["healthcheck"]["test"])
         assert f"127.0.0.1:{port}{path}'" in test, component
@@ -222,7 +233,7 @@ def test_compose_services_health_and_secrets() -> None:
             if SECRET_NAME.search(key) and value:
                 assert "${" in str(value), (name, key)  # from the environment, never literal
         image = image_name(service["image"])
-        if name == "rasa":
+        if name in ("rasa", "rasa-1"):
             assert image == RASA_IMAGE
         elif name not in ("postgres", "redis", "rabbitmq"):
             assert image == APP_IMAGE
@@ -281,8 +292,10 @@ def test_host_names_are_services_in_both() -> None:
         urlsplit(config["RASA_URL"]).hostname,
         urlsplit(config["ASSIST_BACKEND_URL"]).hostname,
         urlsplit(config["TELEGRAM_GATEWAY_URL"]).hostname,
+        endpoints["event_broker"]["url"],
+        config["RABBITMQ_HOST"],
     }
-    assert hosts == {"postgres", "redis", "actions", "rasa", "backend", "telegram"}
+    assert hosts == {"postgres", "redis", "actions", "rasa", "backend", "telegram", "rabbitmq"}
     assert hosts <= set(by_kind("Service"))
     assert hosts <= set(compose()["services"])
     for name, service in by_kind("Service").items():
