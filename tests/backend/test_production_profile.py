@@ -100,6 +100,8 @@ out = {
     "tracker": [ep.tracker_store.type, ep.tracker_store.url, ep.tracker_store.kwargs],
     "lock": [ep.lock_store.type, ep.lock_store.url, ep.lock_store.kwargs],
     "action": ep.action.url,
+    "broker": [ep.event_broker.type, ep.event_broker.url, ep.event_broker.kwargs]
+    if ep.event_broker else None,
 }
 
 async def main():
@@ -147,6 +149,7 @@ def test_rasa_reads_deploy_endpoints(tmp_path: Path) -> None:
         connect=False,
         POSTGRES_PASSWORD="pg-secret",
         REDIS_PASSWORD="redis-secret",
+        RABBITMQ_PASSWORD="mq-secret",
     )
     tracker_type, tracker_host, tracker_kwargs = result["tracker"]
     assert (tracker_type, tracker_host) == ("SQL", "postgres")
@@ -154,6 +157,9 @@ def test_rasa_reads_deploy_endpoints(tmp_path: Path) -> None:
     lock_type, lock_host, lock_kwargs = result["lock"]
     assert (lock_type, lock_host, lock_kwargs["password"]) == ("redis", "redis", "redis-secret")
     assert result["action"] == "http://actions:5055/webhook"
+    broker_type, broker_host, broker_kwargs = result["broker"]
+    assert (broker_type, broker_host) == ("pika", "rabbitmq")
+    assert broker_kwargs["password"] == "mq-secret" and broker_kwargs["queues"] == ["rasa_events"]
 
 
 def _reachable(host: str, port: int) -> bool:
