@@ -43,7 +43,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import httpx
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
@@ -91,6 +91,20 @@ COMMAND_TEXTS: dict[str, dict[str, str]] = {
     "cancel": {"en": "cancel", "ms": "batal"},
     "language": {"en": "change language", "ms": "tukar bahasa"},
 }
+# ``/remind on`` and ``/remind off`` (also ``hidup``/``mati``): the deadline reminder opt-in/out,
+# as the words the bot's reminders_on / reminders_off intents are trained on.
+REMIND_TEXTS: dict[str, dict[str, str]] = {
+    "on": {"en": "turn on deadline reminders", "ms": "hidupkan peringatan tarikh akhir"},
+    "off": {"en": "turn off deadline reminders", "ms": "matikan peringatan tarikh akhir"},
+}
+REMIND_ARGUMENTS = {
+    "on": "on",
+    "hidup": "on",
+    "ya": "on",
+    "off": "off",
+    "mati": "off",
+    "stop": "off",
+}
 
 GATEWAY_TEXTS: dict[str, tuple[str, str]] = {
     "unavailable": (
@@ -123,6 +137,12 @@ GATEWAY_TEXTS: dict[str, tuple[str, str]] = {
         "Saya tidak dapat mengambil fail itu daripada Telegram. Sila hantar semula.",
     ),
     "choose": ("Please choose:", "Sila pilih:"),
+    "remind_usage": (
+        "Contribution deadline reminders: /remind on — a message three days before the 15th "
+        "when a month's contributions are not submitted yet; /remind off — no more reminders.",
+        "Peringatan tarikh akhir caruman: /remind on — mesej tiga hari sebelum 15hb jika caruman "
+        "sebulan belum dihantar; /remind off — tiada lagi peringatan.",
+    ),
     "document_failed": (
         "I couldn't attach the document; you can download it here:",
         "Saya tidak dapat melampirkan dokumen; anda boleh memuat turunnya di sini:",
@@ -148,6 +168,14 @@ def gateway_text(kind: str, language: str | None) -> str:
 def command_text(command: str, language: str | None) -> str:
     texts = COMMAND_TEXTS[command]
     return texts["ms"] if language == "ms" else texts["en"]
+
+
+def remind_text(argument: str, language: str | None) -> str | None:
+    """``/remind on|off`` → the words for the hub; ``None`` for a missing or unknown argument."""
+    choice = REMIND_ARGUMENTS.get(argument.strip().lower())
+    if choice is None:
+        return None
+    return REMIND_TEXTS[choice]["ms" if language == "ms" else "en"]
 
 
 # --- splitting long text ---------------------------------------------------------------------
@@ -180,16 +208,20 @@ def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
 
 
 class CallbackStore:
-    """Maps button payloads to callback_data that fits 64 bytes (in memory, bounded)."""
+    """Maps button payloads to callback_data that fits 64 bytes (in memory, bounded).
+
+    The key is the same function of the payload as the backend's
+    (``backend/routers/telegram_callbacks.py``), which keeps the map across restarts: the
+    :class:`Gateway` writes every new key there before its keyboard is sent and reads a key it
+    does not know from there.
+    """
 
     def __init__(self, max_entries: int = 50_000) -> None:
         self._payloads: OrderedDict[str, str] = OrderedDict()
         self._max = max_entries
 
     def encode(self, payload: str) -> str:
-        if len(payload.encode("utf-8")) <= CALLBACK_DATA_LIMIT and not payload.startswith(
-            KEY_PREFIX
-        ):
+        if not self.needs_key(payload):
             return payload
         key = KEY_PREFIX + hashlib.sha256(payload.encode("utf-8")).hexdigest()[:24]
         self._payloads[key] = payload
@@ -204,6 +236,16 @@ class CallbackStore:
         if data.startswith(KEY_PREFIX):
             return self._payloads.get(data)
         return data
+
+    def remember(self, key: str, payload: str) -> None:
+        """A key found in the backend's map (a keyboard sent before a restart)."""
+        self._payloads[key] = payload
+        while len(self._payloads) > self._max:
+            self._payloads.popitem(last=False)
+
+    @staticmethod
+    def needs_key(payload: str) -> bool:
+        return len(payload.encode("utf-8")) > CALLBACK_DATA_LIMIT or payload.startswith(KEY_PREFIX)
 
 
 def build_keyboard(message: dict[str, Any], store: CallbackStore) -> InlineKeyboardMarkup | None:
@@ -328,6 +370,9 @@ class Gateway:
     service_token: str
     http: httpx.AsyncClient
     store: CallbackStore = field(default_factory=CallbackStore)
+    # Keep long button payloads in the backend (survives a restart; off in unit tests).
+    persistent_keys: bool = False
+    _persisted: set[str] = field(default_factory=set)
 
     @property
     def _headers(self) -> dict[str, str]:
@@ -385,9 +430,65 @@ class Gateway:
             files={"file": (file.filename, data, file.media_type)},
         )
 
+    @property
+    def _callbacks_url(self) -> str:
+        return f"{self.hub_url.rstrip('/')}/internal/v1/telegram/callbacks"
+
+    async def persist_keys(self, message: dict[str, Any]) -> None:
+        """Write this message's long button payloads to the backend before they are shown.
+
+        A failure is logged, not raised: the button still works until the gateway restarts.
+        """
+        if not self.persistent_keys:
+            return
+        for button in message.get("buttons") or []:
+            payload = str(button.get("payload") or "")
+            if not CallbackStore.needs_key(payload):
+                continue
+            key = self.store.encode(payload)
+            if key in self._persisted:
+                continue
+            try:
+                response = await self.http.post(
+                    self._callbacks_url, json={"payload": payload}, headers=self._headers
+                )
+                response.raise_for_status()
+                if response.json().get("key") != key:
+                    raise ValueError("the backend derived another key")
+                self._persisted.add(key)
+            except (httpx.HTTPError, ValueError) as exc:
+                logger.warning(
+                    "button key not persisted",
+                    extra={"event": "callback_key_not_persisted", "error": str(exc)},
+                )
+
+    async def payload_of(self, data: str | None) -> str | None:
+        """The payload a pressed button stands for: in memory, else from the backend's map."""
+        payload = self.store.decode(data)
+        if payload is not None or not data or not self.persistent_keys:
+            return payload
+        try:
+            response = await self.http.get(
+                f"{self._callbacks_url}/{quote(data, safe='')}", headers=self._headers
+            )
+            if response.status_code == 404:
+                return None
+            response.raise_for_status()
+            payload = str(response.json()["payload"])
+        except (httpx.HTTPError, ValueError, KeyError) as exc:
+            logger.warning(
+                "button key not looked up",
+                extra={"event": "callback_key_lookup", "error": str(exc)},
+            )
+            return None
+        self.store.remember(data, payload)
+        self._persisted.add(data)
+        return payload
+
     async def deliver(self, bot: Any, chat_id: int, reply: dict[str, Any], language: str | None):
         """Send the hub's messages to one chat, in order, as plain text (no parse_mode)."""
         for message in reply.get("messages") or []:
+            await self.persist_keys(message)
             keyboard = build_keyboard(message, self.store)
             pieces = split_text(message.get("text") or "")
             if keyboard is not None and not pieces:
@@ -463,10 +564,18 @@ class Gateway:
         user = update.effective_user
         if message is None or user is None or not message.text:
             return
-        command = message.text.split()[0].lstrip("/").split("@")[0].lower()
-        if command not in COMMAND_TEXTS:
+        words = message.text.split()
+        command = words[0].lstrip("/").split("@")[0].lower()
+        language = language_of(user.language_code)
+        if command == "remind":
+            text = remind_text(words[1] if len(words) > 1 else "", language)
+            if text is None:
+                await self.say(context.bot, message.chat_id, "remind_usage", language)
+                return
+        elif command in COMMAND_TEXTS:
+            text = command_text(command, language)
+        else:
             return
-        text = command_text(command, language_of(user.language_code))
         await self.turn(context.bot, message.chat_id, user, text)
 
     async def on_file(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -529,7 +638,7 @@ class Gateway:
             return
         user = query.from_user
         language = language_of(user.language_code)
-        payload = self.store.decode(query.data)
+        payload = await self.payload_of(query.data)
         # Stop the spinner first, then take the keyboard away so it cannot be pressed twice.
         await with_flood_control(
             context.bot.answer_callback_query,
@@ -563,7 +672,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def register(application: Application, gateway: Gateway) -> None:
-    application.add_handler(CommandHandler(list(COMMAND_TEXTS), gateway.on_command))
+    application.add_handler(CommandHandler([*COMMAND_TEXTS, "remind"], gateway.on_command))
     application.add_handler(CallbackQueryHandler(gateway.on_callback))
     # Other "/..." texts go to the hub like any text: it accepts them only when the bot offered
     # them as buttons and otherwise answers with a polite refusal.
@@ -591,7 +700,7 @@ def build_application(token: str, base_url: str = "") -> tuple[Application, Gate
         if base_url.rstrip("/").endswith("/bot"):
             builder = builder.base_file_url(base_url.rstrip("/")[: -len("/bot")] + "/file/bot")
     http = httpx.AsyncClient(timeout=httpx.Timeout(60.0, connect=5.0))
-    gateway = Gateway(hub_url_from_env(), settings.assist_service_token, http)
+    gateway = Gateway(hub_url_from_env(), settings.assist_service_token, http, persistent_keys=True)
 
     async def close_http(_app: Application) -> None:
         await http.aclose()

@@ -211,6 +211,16 @@ class FakeRasa:
             ]
         if text == LONG_PAYLOAD:
             return [{"text": "Role noted: Pengarah Urusan dan Pemilik Tunggal"}]
+        if text in ("turn on deadline reminders", "turn off deadline reminders", "/reminders_off"):
+            enabled = text == "turn on deadline reminders"  # what action_set_reminders does
+            response = httpx.put(
+                f"{self.backend_url}/api/v1/reminders",
+                json={"enabled": enabled},
+                headers={"Authorization": f"Bearer {self.service_token}", "X-Sender-Id": sender},
+                timeout=30,
+            )
+            response.raise_for_status()
+            return [{"text": f"Reminders {'on' if response.json()['enabled'] else 'off'}."}]
         if text == "/apply_portal_id":  # what the action server does on a confirmed form
             response = httpx.post(
                 f"{self.backend_url}/api/v1/portal-applications",
@@ -281,6 +291,7 @@ def system(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
     rasa_server.daemon_threads = True
     threading.Thread(target=rasa_server.serve_forever, daemon=True).start()
     ports = Ports(backend=_free_port(), actions=_free_port(), rasa=rasa_server.server_port)
+    outbound_port = _free_port()  # the polling gateway's endpoint for proactive messages
     env = {k: v for k, v in os.environ.items() if k not in _DROP_ENV}
     env.update(
         {
@@ -292,6 +303,8 @@ def system(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
             "TELEGRAM_BOT_TOKEN": TOKEN,
             "TELEGRAM_API_BASE_URL": f"{emulator.url}/bot",
             "ASSIST_LOG_LEVEL": "INFO",
+            "TELEGRAM_GATEWAY_URL": f"http://127.0.0.1:{outbound_port}",
+            "REMINDERS_AT": "off",  # the tests run the reminder job themselves
         }
     )
     specs = {p.name: p for p in process_specs(ports, env, var_dir, with_telegram=True)}
@@ -310,7 +323,6 @@ def system(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
         },
         f"http://127.0.0.1:{webhook_outbound_port}/healthz",
     )
-    outbound_port = _free_port()
     polling = Proc(
         "telegram",
         specs["telegram"].argv,
@@ -607,6 +619,64 @@ def test_proactive_message_reaches_the_chat_and_its_button_works(system: System)
         timeout=10,
     )
     assert unauthorised.status_code == 401
+
+
+def test_a_button_sent_before_a_gateway_restart_still_works(system: System) -> None:
+    """The long payload's key lives in the backend's table, not only in the gateway's memory."""
+    emulator, me = system.emulator, user(1010, "en")
+    emulator.user_says(me, "/start")
+    offer = next(
+        m
+        for m in emulator.bot_messages(1010, lambda ms: any(keyboard_of(m) for m in ms))
+        if keyboard_of(m)
+    )
+    key = keyboard_of(offer)[1]["callback_data"]
+    assert key.startswith("k:")
+    system.stack.stop_process("telegram")
+    system.stack.start_process("telegram")
+    emulator.user_taps(me, offer, key)
+    after = emulator.bot_messages(1010, lambda ms: any("Role noted" in t for t in texts(ms)))
+    assert "Role noted: Pengarah Urusan dan Pemilik Tunggal" in texts(after)
+    assert system.rasa.received[-1]["message"] == LONG_PAYLOAD
+    assert not any("expired" in t for t in texts(after))
+
+
+def test_deadline_reminder_opt_in_delivery_and_opt_out_over_telegram(system: System) -> None:
+    """/remind on → the job three days before the 15th → the reminder in Telegram → Stop."""
+    from types import SimpleNamespace
+
+    from tests.backend.contribution_helpers import seed
+
+    emulator, me = system.emulator, user(1011, "en")
+    seed(
+        SimpleNamespace(database_url=system.stack.database_url),
+        email="reminder@example.com",
+        sender_id="tg-1011",
+        code="E1100050777K",
+    )
+    emulator.user_says(me, "/remind on")
+    emulator.bot_messages(1011, lambda ms: "Reminders on." in texts(ms))
+    assert system.rasa.received[-1]["message"] == "turn on deadline reminders"
+    run = f"{system.backend_url}/internal/v1/reminders/run"
+    auth = {"Authorization": f"Bearer {system.stack.service_token}"}
+    early = httpx.post(run, json={"date": "2026-11-11"}, headers=auth, timeout=30).json()
+    assert early["sent"] == 0  # four days before: nothing yet
+    summary = httpx.post(run, json={"date": "2026-11-12"}, headers=auth, timeout=30).json()
+    assert summary["sent"] == 1 and summary["delivered"] == 1
+    got = emulator.bot_messages(1011, lambda ms: any("contributions for" in t for t in texts(ms)))
+    reminder = next(m for m in got if "contributions for" in m["message"].get("text", ""))
+    assert "October 2026 contributions for TAN HARDWARE SDN BHD" in reminder["message"]["text"]
+    assert "due on 15 November 2026" in reminder["message"]["text"]
+    again = httpx.post(run, json={"date": "2026-11-13"}, headers=auth, timeout=30).json()
+    assert again["sent"] == 0  # one reminder per month
+    stop = keyboard_of(reminder)[0]
+    assert stop["text"] == "Stop reminders"
+    emulator.user_taps(me, reminder, stop["callback_data"])
+    emulator.bot_messages(1011, lambda ms: "Reminders off." in texts(ms))
+    december = httpx.post(
+        run, json={"date": "2026-12-12", "dry_run": True}, headers=auth, timeout=30
+    ).json()
+    assert all(r["sender_id"] != "tg-1011" for r in december["reminders"])
 
 
 # --- the real bot: Rasa + action server (the full-stack suite's shared stack) ---------------------

@@ -187,3 +187,77 @@ def test_button_keys_survive_in_the_database(client, service_headers) -> None:  
     assert loaded.json()["payload"] == payload
     missing = client.get("/internal/v1/telegram/callbacks/k:nope", headers=service_headers)
     assert missing.status_code == 404 and missing.json()["detail"]["code"] == "unknown_key"
+
+
+# --- the bot's action against the real backend (in process) ---
+
+
+@pytest.fixture
+def real_backend(backend_app, backend_settings):  # type: ignore[no-untyped-def]
+    import httpx
+
+    from bot.actions import backend_client
+    from tests.conftest import SERVICE_TOKEN
+
+    backend_client.configure(
+        transport=httpx.ASGITransport(app=backend_app),
+        base_url="http://testserver",
+        token=SERVICE_TOKEN,
+    )
+    yield backend_settings
+    backend_client.configure()
+
+
+async def test_the_action_turns_reminders_on_and_off(real_backend, client, service_headers) -> None:  # type: ignore[no-untyped-def]
+    from bot.actions.reminders import ActionSetReminders
+    from tests.actions.conftest import load_domain, make_tracker, run
+
+    domain = load_domain()
+    action = ActionSetReminders()
+    # Not logged in: asked to log in, nothing stored.
+    _, messages = await run(action, make_tracker(intent="reminders_on", sender_id="tg-9"), domain)
+    assert [m["response"] for m in messages] == ["utter_reminders_login_first"]
+    seed(real_backend, sender_id="tg-9")
+    tracker = make_tracker(intent="reminders_on", sender_id="tg-9", slots={"language": "ms"})
+    _, messages = await run(action, tracker, domain)
+    assert messages[0]["response"] == "utter_reminders_on"
+    assert messages[0]["employers"] == "TAN HARDWARE SDN BHD (E1100050233Z)"
+    hdrs = {**service_headers, "X-Sender-Id": "tg-9"}
+    stored = client.get("/api/v1/reminders", headers=hdrs).json()
+    assert stored["enabled"] is True and stored["language"] == "ms"
+    _, messages = await run(action, make_tracker(intent="reminders_off", sender_id="tg-9"), domain)
+    assert messages[0]["response"] == "utter_reminders_off"
+    assert client.get("/api/v1/reminders", headers=hdrs).json()["enabled"] is False
+
+
+async def test_the_action_when_the_backend_is_down() -> None:
+    import httpx
+
+    from bot.actions import backend_client
+    from bot.actions.reminders import ActionSetReminders
+    from tests.actions.conftest import load_domain, make_tracker, run
+
+    def refuse(_request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    backend_client.configure(transport=httpx.MockTransport(refuse), base_url="http://b", token="t")
+    try:
+        _, messages = await run(
+            ActionSetReminders(), make_tracker(intent="reminders_on"), load_domain()
+        )
+    finally:
+        backend_client.configure()
+    assert [m["response"] for m in messages] == ["utter_service_unavailable_general"]
+
+
+def test_every_reminder_response_has_english_and_malay() -> None:
+    from tests.actions.conftest import load_domain
+
+    responses = load_domain()["responses"]
+    names = [name for name in responses if name.startswith("utter_reminders")]
+    assert len(names) == 5
+    for name in names:
+        variants = responses[name]
+        assert any(v.get("condition") for v in variants) and any(
+            not v.get("condition") for v in variants
+        ), name

@@ -400,3 +400,29 @@ def test_unreachable_telegram_exits_with_clear_error() -> None:
     )
     assert result.returncode == EXIT_TELEGRAM_UNREACHABLE, result.stderr
     assert "Cannot reach the Telegram Bot API" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "language", "text"),
+    [
+        ("/remind on", "en", "turn on deadline reminders"),
+        ("/remind ON", "ms", "hidupkan peringatan tarikh akhir"),
+        ("/remind@AssistBot off", "en", "turn off deadline reminders"),
+        ("/remind mati", "ms", "matikan peringatan tarikh akhir"),
+    ],
+)
+async def test_remind_command_maps_to_the_reminder_intents_words(
+    gateway: Gateway, hub: FakeHub, command: str, language: str, text: str
+) -> None:
+    await gateway.on_command(text_update(command, language_code=language), context(FakeBot()))
+    assert hub.requests[0]["text"] == text
+
+
+@pytest.mark.parametrize("command", ["/remind", "/remind tomorrow"])
+async def test_remind_without_on_or_off_explains_itself(
+    gateway: Gateway, hub: FakeHub, command: str
+) -> None:
+    bot = FakeBot()
+    await gateway.on_command(text_update(command, language_code="en"), context(bot))
+    assert hub.requests == []
+    assert "/remind on" in bot.sent("send_message")[0]["text"]
