@@ -16,10 +16,11 @@ from backend.domain import registration as rules
 from backend.domain.identifiers import IdentifierError, mask_mykad, parse_mykad
 from backend.domain.money import MoneyError, parse_ringgit
 from bot.actions import backend_client
+from bot.actions.buttons import ask_action, ask_with_buttons
 from bot.actions.forms_meta import LOCAL_EMPLOYEE_SLOTS
 from bot.actions.language import current_language
 from bot.actions.portal_id import check_name
-from bot.actions.registration import choice_buttons, chosen, match_option
+from bot.actions.registration import chosen, match_option
 
 logger = logging.getLogger(__name__)
 
@@ -105,10 +106,7 @@ class ValidateLocalEmployeeForm(FormValidationAction):
     ) -> dict[str, Any]:
         code = match_option(chosen(value, tracker), ID_TYPES, ID_ALIASES)
         if code is None:
-            dispatcher.utter_message(
-                response="utter_invalid_reg_choice",
-                buttons=choice_buttons(ID_TYPES, current_language(tracker)),
-            )
+            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", ID_TYPES)
             return {"emp_id_type": None}
         return {"emp_id_type": code}
 
@@ -212,10 +210,7 @@ class ValidateLocalEmployeeForm(FormValidationAction):
     ) -> dict[str, Any]:
         code = match_option(chosen(value, tracker), GENDERS, GENDER_ALIASES)
         if code is None:
-            dispatcher.utter_message(
-                response="utter_invalid_reg_choice",
-                buttons=choice_buttons(GENDERS, current_language(tracker)),
-            )
+            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", GENDERS)
             return {"emp_gender": None}
         return {"emp_gender": code}
 
@@ -274,32 +269,10 @@ class ValidateLocalEmployeeForm(FormValidationAction):
         return {"emp_wage": f"{wage:.2f}"}
 
 
-class ActionAskEmpIdType(Action):
-    def name(self) -> str:
-        return "action_ask_emp_id_type"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(
-            response="utter_ask_emp_id_type",
-            buttons=choice_buttons(ID_TYPES, current_language(tracker)),
-        )
-        return []
-
-
-class ActionAskEmpGender(Action):
-    def name(self) -> str:
-        return "action_ask_emp_gender"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(
-            response="utter_ask_emp_gender",
-            buttons=choice_buttons(GENDERS, current_language(tracker)),
-        )
-        return []
+ActionAskEmpIdType = ask_action(
+    "action_ask_emp_id_type", "utter_ask_emp_id_type", lambda t: ID_TYPES
+)
+ActionAskEmpGender = ask_action("action_ask_emp_gender", "utter_ask_emp_gender", lambda t: GENDERS)
 
 
 class ActionAskEmpPersonConfirm(Action):
@@ -330,10 +303,14 @@ async def find_registration(tracker: Tracker) -> dict[str, Any] | None:
     if registration_id:
         return await client.get_registration(tracker.sender_id, registration_id)
     listing = await client.list_registrations(tracker.sender_id)
+    # An employer's or a domestic employer's registration (QRG 3 adds workers to either);
+    # a draft first, the newest of each kind first.
     rows = [
-        r for r in listing.get("registrations") or [] if r.get("registration_type") == "employer"
+        r
+        for r in listing.get("registrations") or []
+        if r.get("registration_type") in ("employer", "domestic")
     ]
-    rows.sort(key=lambda r: r.get("status") != "draft")
+    rows.sort(key=lambda r: (r.get("status") != "draft", -int(r.get("id") or 0)))
     if not rows:
         return None
     return await client.get_registration(tracker.sender_id, int(rows[0]["id"]))

@@ -38,6 +38,40 @@ LOCAL_EMPLOYEE_SLOTS = (
     "emp_start_date",
     "emp_wage",
 )
+FOREIGN_EMPLOYEE_FIELDS = (
+    "fw_ssfw_no",
+    "fw_name",
+    "fw_dob",
+    "fw_gender",
+    "fw_nationality",
+    "fw_passport_no",
+    "fw_passport_start",
+    "fw_passport_end",
+    "fw_permit_no",
+    "fw_permit_start",
+    "fw_permit_end",
+    "fw_kin_name",
+    "fw_kin_phone",
+    "fw_kin_relationship",
+    "fw_start_date",
+    "fw_wage",
+)
+FOREIGN_EMPLOYEE_SLOTS = (*FOREIGN_EMPLOYEE_FIELDS, "fw_person_confirm", "fw_confirm")
+DOMESTIC_REG_FIELDS = (
+    "dom_entity",
+    "dom_nationality",
+    "dom_id_no",
+    "dom_employer_name",
+    "dom_worker_type",
+    "dom_worker_residency",
+    "dom_address",
+    "dom_postcode",
+    "dom_city",
+    "dom_email",
+    "dom_phone",
+    "dom_induction_office",
+)
+DOMESTIC_REG_SLOTS = (*DOMESTIC_REG_FIELDS, "dom_confirm")
 
 FORM_SLOTS: dict[str, tuple[str, ...]] = {
     "portal_id_form": PORTAL_ID_SLOTS,
@@ -45,6 +79,8 @@ FORM_SLOTS: dict[str, tuple[str, ...]] = {
     "rate_quote_form": RATE_SLOTS,
     "employer_registration_form": EMPLOYER_REG_SLOTS,
     "local_employee_form": LOCAL_EMPLOYEE_SLOTS,
+    "foreign_employee_form": FOREIGN_EMPLOYEE_SLOTS,
+    "domestic_employer_registration_form": DOMESTIC_REG_SLOTS,
     "supporting_documents_form": ("documents_submit_confirm",),
 }
 
@@ -52,6 +88,8 @@ FORM_SLOTS: dict[str, tuple[str, ...]] = {
 FREE_TEXT_SLOTS = frozenset(
     {*PORTAL_ID_FIELDS, "login_email", "login_code", "wage_amount", *EMPLOYER_REG_FIELDS}
     | {"emp_id_no", "emp_name", "emp_dob", "emp_start_date", "emp_wage"}
+    | set(FOREIGN_EMPLOYEE_FIELDS)
+    | set(DOMESTIC_REG_FIELDS)
 )
 
 # Intents that are not an answer to the form's question.
@@ -76,6 +114,9 @@ INTERRUPTING_INTENTS = frozenset(
         "upload_documents",
         "submit_registration",
         "ask_registration_status",
+        "register_foreign_employee",
+        "register_domestic_employer",
+        "discard_draft",
     }
 )
 

@@ -21,6 +21,7 @@ from rasa_sdk.types import DomainDict
 from backend.domain import registration as rules
 from backend.domain.identifiers import IdentifierError, normalise_email
 from bot.actions import backend_client
+from bot.actions.buttons import ask_action, ask_with_buttons, choice_buttons, option_name
 from bot.actions.forms_meta import EMPLOYER_REG_FIELDS, EMPLOYER_REG_SLOTS
 from bot.actions.language import current_language
 from bot.actions.portal_id import check_name, format_mobile
@@ -29,7 +30,6 @@ logger = logging.getLogger(__name__)
 
 FORM = "employer_registration_form"
 CONFIRM = "employer_registration_confirm"
-MAX_BUTTONS = 8
 
 # Slot → backend field.
 BACKEND_FIELD = {
@@ -122,22 +122,6 @@ def match_option(
     best = max(scores.values())
     winners = [code for code, score in scores.items() if score == best]
     return winners[0] if len(winners) == 1 else None
-
-
-def option_name(option: dict[str, Any], language: str) -> str:
-    if "name_en" in option:
-        return option["name_ms"] if language == "ms" else option["name_en"]
-    return option.get("name", option["code"])
-
-
-def choice_buttons(options: list[dict[str, Any]], language: str) -> list[dict[str, str]]:
-    return [
-        {
-            "title": option_name(option, language),
-            "payload": f'/inform{{"choice":"{option["code"]}"}}',
-        }
-        for option in options[:MAX_BUTTONS]
-    ]
 
 
 def employer_entities() -> list[dict[str, Any]]:
@@ -313,10 +297,7 @@ class ValidateEmployerRegistrationForm(FormValidationAction):
         options = sub_entities(tracker.get_slot("reg_business_entity"))
         code = match_option(chosen(value, tracker), options)
         if code is None:
-            dispatcher.utter_message(
-                response="utter_invalid_reg_choice",
-                buttons=choice_buttons(options, current_language(tracker)),
-            )
+            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
             return {"reg_sub_entity": None}
         return await self._save("reg_sub_entity", code, dispatcher, tracker)
 
@@ -328,10 +309,7 @@ class ValidateEmployerRegistrationForm(FormValidationAction):
         )
         code = match_option(chosen(value, tracker), options)
         if code is None:
-            dispatcher.utter_message(
-                response="utter_invalid_reg_choice",
-                buttons=choice_buttons(options, current_language(tracker)),
-            )
+            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
             return {"reg_sub_entity_item": None}
         return await self._save("reg_sub_entity_item", code, dispatcher, tracker)
 
@@ -457,10 +435,7 @@ class ValidateEmployerRegistrationForm(FormValidationAction):
         options = rules.offices(tracker.get_slot("reg_state")) or rules.offices()
         code = match_option(chosen(value, tracker), options)
         if code is None:
-            dispatcher.utter_message(
-                response="utter_invalid_reg_choice",
-                buttons=choice_buttons(options, current_language(tracker)),
-            )
+            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
             return {"reg_induction_office": None}
         return await self._save("reg_induction_office", code, dispatcher, tracker)
 
@@ -490,50 +465,23 @@ def requested_field(tracker: Tracker) -> str | None:
 # --------------------------------------------------------------------------- ask actions
 
 
-class ActionAskRegBusinessEntity(Action):
-    def name(self) -> str:
-        return "action_ask_reg_business_entity"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(
-            response="utter_ask_reg_business_entity",
-            buttons=choice_buttons(employer_entities(), current_language(tracker)),
-        )
-        return []
-
-
-class ActionAskRegSubEntity(Action):
-    def name(self) -> str:
-        return "action_ask_reg_sub_entity"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        options = sub_entities(tracker.get_slot("reg_business_entity"))
-        dispatcher.utter_message(
-            response="utter_ask_reg_sub_entity",
-            buttons=choice_buttons(options, current_language(tracker)),
-        )
-        return []
-
-
-class ActionAskRegSubEntityItem(Action):
-    def name(self) -> str:
-        return "action_ask_reg_sub_entity_item"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        options = sub_items(
-            tracker.get_slot("reg_business_entity"), tracker.get_slot("reg_sub_entity")
-        )
-        dispatcher.utter_message(
-            response="utter_ask_reg_sub_entity_item",
-            buttons=choice_buttons(options, current_language(tracker)),
-        )
-        return []
+ActionAskRegBusinessEntity = ask_action(
+    "action_ask_reg_business_entity",
+    "utter_ask_reg_business_entity",
+    lambda tracker: employer_entities(),
+)
+ActionAskRegSubEntity = ask_action(
+    "action_ask_reg_sub_entity",
+    "utter_ask_reg_sub_entity",
+    lambda tracker: sub_entities(tracker.get_slot("reg_business_entity")),
+)
+ActionAskRegSubEntityItem = ask_action(
+    "action_ask_reg_sub_entity_item",
+    "utter_ask_reg_sub_entity_item",
+    lambda tracker: sub_items(
+        tracker.get_slot("reg_business_entity"), tracker.get_slot("reg_sub_entity")
+    ),
+)
 
 
 class ActionAskRegRegistrationNo(Action):
@@ -552,21 +500,20 @@ class ActionAskRegRegistrationNo(Action):
         return []
 
 
-class ActionAskRegInductionOffice(Action):
-    def name(self) -> str:
-        return "action_ask_reg_induction_office"
+def _state_offices(tracker: Tracker) -> list[dict[str, Any]]:
+    return rules.offices(tracker.get_slot("reg_state")) or rules.offices()
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        state = tracker.get_slot("reg_state")
-        options = rules.offices(state) or rules.offices()
-        dispatcher.utter_message(
-            response="utter_ask_reg_induction_office",
-            state=rules.state_name(state) if state else "-",
-            buttons=choice_buttons(options, current_language(tracker)),
-        )
-        return []
+
+ActionAskRegInductionOffice = ask_action(
+    "action_ask_reg_induction_office",
+    "utter_ask_reg_induction_office",
+    _state_offices,
+    lambda tracker: {
+        "state": rules.state_name(tracker.get_slot("reg_state"))
+        if tracker.get_slot("reg_state")
+        else "-"
+    },
+)
 
 
 def summary_vars(tracker: Tracker) -> dict[str, Any]:

@@ -1,0 +1,612 @@
+"""QRG 2b: register an employer of domestic workers (domestic_employer_registration_form).
+
+The business entity is fixed to "Individual for Domestic Worker": a company or any other business
+entity is refused with the reason (the employer must be an individual) and pointed to the
+employer registration. The employer's nationality decides their own ID (MyKad for a Malaysian,
+passport otherwise), and the domestic worker's type and residency replace the industry. A
+foreigner employing a foreign domestic worker is told the scheme does not cover that case (an
+unconfirmed rule kept in the backend's data). Like the employer form, every accepted answer is
+saved to the backend's draft at once, so nothing is lost when the chat is left half-way.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from backend.domain import registration as rules
+from backend.domain.identifiers import IdentifierError, normalise_email, parse_mykad
+from bot.actions import backend_client
+from bot.actions.buttons import ask_action, ask_with_buttons, option_name
+from bot.actions.foreign_employees import NATIONALITIES, NATIONALITY_ALIASES
+from bot.actions.forms_meta import DOMESTIC_REG_FIELDS, DOMESTIC_REG_SLOTS
+from bot.actions.language import current_language
+from bot.actions.portal_id import check_name, format_mobile
+from bot.actions.registration import (
+    ENTITY_ALIASES,
+    REASON_RESPONSES,
+    chosen,
+    employer_entities,
+    match_option,
+)
+
+logger = logging.getLogger(__name__)
+
+FORM = "domestic_employer_registration_form"
+CONFIRM = "dom_confirm"
+INDIVIDUAL = "domestic_individual"
+
+BACKEND_FIELD = {
+    "dom_nationality": "nationality",
+    "dom_id_no": "registration_no",
+    "dom_employer_name": "employer_name",
+    "dom_worker_type": "domestic_worker_type",
+    "dom_worker_residency": "domestic_worker_residency",
+    "dom_address": "address_line1",
+    "dom_postcode": "postcode",
+    "dom_city": "city",
+    "dom_email": "email",
+    "dom_phone": "phone",
+    "dom_induction_office": "induction_office",
+}
+SLOT_FOR_FIELD = {field: slot for slot, field in BACKEND_FIELD.items()}
+DEPENDENT = {
+    "dom_nationality": ("dom_id_no",),  # a new nationality means another ID (MyKad/passport)
+    "dom_postcode": ("dom_induction_office",),
+}
+
+NATIONALITY_OPTIONS = [
+    {"code": "malaysian", "name_en": "Malaysian", "name_ms": "Warganegara Malaysia"},
+    *NATIONALITIES[:6],
+]
+MALAYSIAN_ALIASES = {
+    "malaysian": ("malaysia", "warganegara", "rakyat malaysia", "local", "tempatan", "my")
+}
+INDIVIDUAL_WORDS = ("individual", "individu", "myself", "saya sendiri", "person", "perseorangan")
+WORKER_TYPE_NAMES = {
+    "housemaid": ("Housemaid", "Pembantu rumah"),
+    "driver": ("Driver", "Pemandu"),
+    "gardener": ("Gardener", "Tukang kebun"),
+    "cook": ("Cook", "Tukang masak"),
+    "nanny": ("Nanny", "Pengasuh"),
+    "caregiver": ("Caregiver", "Penjaga"),
+    "home_guard": ("Home guard", "Pengawal rumah"),
+    "other": ("Other domestic work", "Kerja domestik lain"),
+}
+WORKER_TYPE_ALIASES = {
+    "housemaid": ("maid", "amah", "helper", "bibik", "pembantu", "orang gaji"),
+    "driver": ("drebar", "pemandu", "chauffeur"),
+    "gardener": ("kebun", "tukang kebun"),
+    "cook": ("masak", "chef"),
+    "nanny": ("babysitter", "pengasuh", "baby sitter"),
+    "caregiver": ("carer", "jaga orang tua", "penjaga"),
+    "home_guard": ("guard", "jaga", "pengawal", "security"),
+}
+RESIDENCIES = [
+    {
+        "code": "local",
+        "name_en": "Malaysian / permanent resident",
+        "name_ms": "Warganegara / penduduk tetap",
+    },
+    {"code": "foreign", "name_en": "Foreign", "name_ms": "Warga asing"},
+]
+RESIDENCY_ALIASES = {
+    "local": ("local", "tempatan", "malaysian", "pr", "permanent resident", "warganegara"),
+    "foreign": ("foreign", "asing", "foreigner", "indonesia", "filipina", "luar negara"),
+}
+
+
+def _today() -> date:
+    return date.today()
+
+
+def worker_types() -> list[dict[str, str]]:
+    rows = []
+    for code in rules.rules()["domestic_worker_types"]:
+        name_en, name_ms = WORKER_TYPE_NAMES.get(code, (code, code))
+        rows.append({"code": code, "name_en": name_en, "name_ms": name_ms})
+    return rows
+
+
+def name_of(options: list[dict[str, Any]], code: Any, language: str) -> str:
+    for option in options:
+        if option["code"] == code:
+            return option_name(option, language)
+    return str(code or "-").title()
+
+
+def is_malaysian(tracker: Tracker) -> bool:
+    return tracker.get_slot("dom_nationality") == "malaysian"
+
+
+# --------------------------------------------------------------------------- saving
+
+
+async def save_field(
+    slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+) -> dict[str, Any] | None:
+    """PATCHes one answer (POSTs the draft at the first). None when refused (reply uttered)."""
+    client = backend_client.backend()
+    registration_id = tracker.get_slot("dom_registration_id")
+    fields = {BACKEND_FIELD[slot]: value} if slot in BACKEND_FIELD else {}
+    try:
+        if registration_id:
+            view = await client.update_registration(tracker.sender_id, int(registration_id), fields)
+        else:
+            view = await client.create_registration(
+                tracker.sender_id,
+                {
+                    "registration_type": "domestic",
+                    "language": current_language(tracker),
+                    "business_entity": INDIVIDUAL,
+                    **fields,
+                },
+            )
+    except backend_client.BackendUnavailable:
+        dispatcher.utter_message(response="utter_service_unavailable_general")
+        return None
+    except backend_client.BackendError as error:
+        reply_to_refusal(error, slot, dispatcher, tracker)
+        return None
+    extra: dict[str, Any] = {
+        "dom_registration_id": view.get("id", registration_id),
+        "registration_id": view.get("id", registration_id),
+        "registration_reference": view.get("reference")
+        or tracker.get_slot("registration_reference"),
+    }
+    if BACKEND_FIELD.get(slot) == "postcode" and view.get("state"):
+        extra["reg_state"] = view["state"]
+    if slot == "dom_worker_residency" and any(
+        flag.get("code") == "outside_scheme" for flag in view.get("flags") or []
+    ):
+        dispatcher.utter_message(response="utter_dom_outside_scheme")
+    return extra
+
+
+def reply_to_refusal(
+    error: backend_client.BackendError,
+    slot: str,
+    dispatcher: CollectingDispatcher,
+    tracker: Tracker,
+) -> None:
+    reason = str(error.data.get("reason") or "")
+    if error.code == "not_logged_in":
+        dispatcher.utter_message(response="utter_registration_login_first")
+    elif error.code == "terms_not_accepted":
+        dispatcher.utter_message(response="utter_registration_terms_first")
+    elif error.code in ("draft_exists", "employer_exists"):
+        dispatcher.utter_message(
+            response="utter_dom_already_registered",
+            reference=error.data.get("reference") or error.data.get("employer_code") or "-",
+        )
+    elif error.code == "already_submitted":
+        dispatcher.utter_message(response="utter_registration_already_submitted")
+    elif reason == "domestic_employer_must_be_individual":
+        dispatcher.utter_message(response="utter_dom_must_be_individual", entity="-")
+    elif reason in ("mykad_date", "mykad_place", "mykad_length", "mykad_format"):
+        dispatcher.utter_message(response="utter_invalid_dom_mykad")
+    elif reason == "passport_format":
+        dispatcher.utter_message(response="utter_invalid_fw_passport_no")
+    elif reason in REASON_RESPONSES:
+        dispatcher.utter_message(response=REASON_RESPONSES[reason], example="-")
+    else:
+        logger.info("domestic registration field %s refused: %s %s", slot, error.code, reason)
+        dispatcher.utter_message(response="utter_registration_field_refused")
+
+
+# --------------------------------------------------------------------------- form
+
+
+class ValidateDomesticEmployerRegistrationForm(FormValidationAction):
+    def name(self) -> str:
+        return "validate_domestic_employer_registration_form"
+
+    async def _save(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        extra = await save_field(slot, value, dispatcher, tracker)
+        if extra is None:
+            return {slot: None}
+        return {slot: value, **extra}
+
+    async def validate_dom_entity(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = chosen(value, tracker)
+        words = " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
+        if value == "yes" or any(w in words for w in INDIVIDUAL_WORDS):
+            return await self._save("dom_entity", INDIVIDUAL, dispatcher, tracker)
+        language = current_language(tracker)
+        entity = match_option(text, employer_entities(), ENTITY_ALIASES)
+        name = name_of(employer_entities(), entity, language) if entity else ""
+        # A business entity (or "no, I'm a company") is refused with the reason.
+        refused = entity is not None or value == "no"
+        dispatcher.utter_message(
+            response="utter_dom_must_be_individual" if refused else "utter_dom_entity_unclear",
+            entity=name or "-",
+        )
+        return {"dom_entity": None}
+
+    async def validate_dom_nationality(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = chosen(value, tracker).strip()
+        aliases = {**NATIONALITY_ALIASES, **MALAYSIAN_ALIASES}
+        code = match_option(text, NATIONALITY_OPTIONS, aliases) or match_option(
+            text, NATIONALITIES, NATIONALITY_ALIASES
+        )
+        if code is None and re.fullmatch(r"[A-Za-z][A-Za-z .'\-]{2,39}", text):
+            code = " ".join(text.lower().split())
+        if code is None:
+            ask_with_buttons(
+                dispatcher, tracker, "utter_invalid_fw_nationality", NATIONALITY_OPTIONS
+            )
+            return {"dom_nationality": None}
+        result = await self._save("dom_nationality", code, dispatcher, tracker)
+        if result.get("dom_nationality") and code != tracker.get_slot("dom_nationality"):
+            result["dom_id_no"] = None  # MyKad for a Malaysian, passport otherwise
+        return result
+
+    async def validate_dom_id_no(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = str(value or "")
+        try:
+            if is_malaysian(tracker):
+                number = parse_mykad(text, today=_today()).number
+            else:
+                number = rules.normalise_passport(text)
+        except IdentifierError as error:
+            digits = re.sub(r"\D", "", text)
+            if error.code == "mykad_date":
+                dispatcher.utter_message(response="utter_invalid_mykad_date", date_part=digits[:6])
+            elif error.code == "mykad_place":
+                dispatcher.utter_message(
+                    response="utter_invalid_mykad_place", place_code=digits[6:8]
+                )
+            else:
+                dispatcher.utter_message(response="utter_invalid_dom_mykad")
+            return {"dom_id_no": None}
+        except rules.RegistrationError:
+            dispatcher.utter_message(response="utter_invalid_fw_passport_no")
+            return {"dom_id_no": None}
+        return await self._save("dom_id_no", number, dispatcher, tracker)
+
+    async def validate_dom_employer_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        cleaned, error = check_name(value)
+        if error:
+            dispatcher.utter_message(response="utter_invalid_dom_employer_name")
+            return {"dom_employer_name": None}
+        return await self._save("dom_employer_name", cleaned, dispatcher, tracker)
+
+    async def validate_dom_worker_type(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        code = match_option(chosen(value, tracker), worker_types(), WORKER_TYPE_ALIASES)
+        if code is None:
+            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", worker_types())
+            return {"dom_worker_type": None}
+        return await self._save("dom_worker_type", code, dispatcher, tracker)
+
+    async def validate_dom_worker_residency(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        code = match_option(chosen(value, tracker), RESIDENCIES, RESIDENCY_ALIASES)
+        if code is None:
+            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", RESIDENCIES)
+            return {"dom_worker_residency": None}
+        return await self._save("dom_worker_residency", code, dispatcher, tracker)
+
+    async def validate_dom_address(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = " ".join(str(value or "").split())
+        if len(text) < 3 or len(text) > 200 or text.startswith("/"):
+            dispatcher.utter_message(response="utter_invalid_reg_address")
+            return {"dom_address": None}
+        return await self._save("dom_address", text, dispatcher, tracker)
+
+    async def validate_dom_postcode(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        postcode = re.sub(r"\s", "", str(value or ""))
+        try:
+            rules.state_for_postcode(postcode)
+        except rules.RegistrationError as error:
+            dispatcher.utter_message(
+                response=REASON_RESPONSES.get(error.code, "utter_invalid_postcode"),
+                postcode=postcode,
+            )
+            return {"dom_postcode": None}
+        result = await self._save("dom_postcode", postcode, dispatcher, tracker)
+        state = result.get("reg_state")
+        if state and state != tracker.get_slot("reg_state"):
+            result["dom_induction_office"] = None  # offices are offered per state
+        return result
+
+    async def validate_dom_city(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        cleaned, error = check_name(value)
+        if error:
+            dispatcher.utter_message(response="utter_invalid_reg_city")
+            return {"dom_city": None}
+        return await self._save("dom_city", cleaned, dispatcher, tracker)
+
+    async def validate_dom_email(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            email = normalise_email(str(value or ""))
+        except IdentifierError:
+            dispatcher.utter_message(response="utter_invalid_email")
+            return {"dom_email": None}
+        return await self._save("dom_email", email, dispatcher, tracker)
+
+    async def validate_dom_phone(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        try:
+            phone = rules.normalise_phone(str(value or ""))
+        except rules.RegistrationError:
+            dispatcher.utter_message(response="utter_invalid_reg_phone")
+            return {"dom_phone": None}
+        return await self._save("dom_phone", phone, dispatcher, tracker)
+
+    async def validate_dom_induction_office(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        options = state_offices(tracker)
+        code = match_option(chosen(value, tracker), options)
+        if code is None:
+            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
+            return {"dom_induction_office": None}
+        return await self._save("dom_induction_office", code, dispatcher, tracker)
+
+    async def validate_dom_confirm(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        if value == "yes":
+            return {CONFIRM: "yes"}
+        if value == "change":
+            field = requested_field(tracker)
+            if field:
+                cleared = {field: None, CONFIRM: None, "field": None}
+                cleared.update({slot: None for slot in DEPENDENT.get(field, ())})
+                return cleared
+        dispatcher.utter_message(response="utter_dom_which_field")
+        return {CONFIRM: None, "field": None}
+
+
+def requested_field(tracker: Tracker) -> str | None:
+    for entity in tracker.latest_message.get("entities") or []:
+        if entity.get("entity") == "field" and entity.get("value") in DOMESTIC_REG_FIELDS:
+            return entity["value"]
+    value = tracker.get_slot("field")
+    return value if value in DOMESTIC_REG_FIELDS else None
+
+
+def state_offices(tracker: Tracker) -> list[dict[str, Any]]:
+    return rules.offices(tracker.get_slot("reg_state")) or rules.offices()
+
+
+# --------------------------------------------------------------------------- ask actions
+
+ActionAskDomNationality = ask_action(
+    "action_ask_dom_nationality", "utter_ask_dom_nationality", lambda t: NATIONALITY_OPTIONS
+)
+ActionAskDomWorkerType = ask_action(
+    "action_ask_dom_worker_type", "utter_ask_dom_worker_type", lambda t: worker_types()
+)
+ActionAskDomWorkerResidency = ask_action(
+    "action_ask_dom_worker_residency", "utter_ask_dom_worker_residency", lambda t: RESIDENCIES
+)
+ActionAskDomInductionOffice = ask_action(
+    "action_ask_dom_induction_office",
+    "utter_ask_reg_induction_office",
+    state_offices,
+    lambda t: {
+        "state": rules.state_name(t.get_slot("reg_state")) if t.get_slot("reg_state") else "-"
+    },
+)
+
+
+class ActionAskDomIdNo(Action):
+    def name(self) -> str:
+        return "action_ask_dom_id_no"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            response="utter_ask_dom_mykad" if is_malaysian(tracker) else "utter_ask_dom_passport"
+        )
+        return []
+
+
+def summary_vars(tracker: Tracker) -> dict[str, Any]:
+    language = current_language(tracker)
+    get = tracker.get_slot
+    try:
+        office_text = rules.office(get("dom_induction_office") or "")["name"]
+    except rules.RegistrationError:
+        office_text = "-"
+    phone = get("dom_phone") or ""
+    id_no = str(get("dom_id_no") or "-")
+    id_label = "MyKad" if is_malaysian(tracker) else "Pasport" if language == "ms" else "Passport"
+    return {
+        "nationality": name_of(NATIONALITY_OPTIONS, get("dom_nationality"), language),
+        "id_label": id_label,
+        "id_no": id_no,
+        "employer_name": get("dom_employer_name") or "-",
+        "worker_type": name_of(worker_types(), get("dom_worker_type"), language),
+        "worker_residency": name_of(RESIDENCIES, get("dom_worker_residency"), language),
+        "address": get("dom_address") or "-",
+        "postcode": get("dom_postcode") or "-",
+        "city": get("dom_city") or "-",
+        "state": rules.state_name(get("reg_state")) if get("reg_state") else "-",
+        "email": get("dom_email") or "-",
+        "phone": format_mobile(phone) if phone.startswith("+601") else phone or "-",
+        "induction_office": office_text,
+        "reference": get("registration_reference") or "-",
+    }
+
+
+class ActionAskDomConfirm(Action):
+    def name(self) -> str:
+        return "action_ask_dom_confirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response="utter_dom_summary", **summary_vars(tracker))
+        return []
+
+
+# --------------------------------------------------------------------------- start and finish
+
+
+def clear_form() -> list[EventType]:
+    return [SlotSet(slot, None) for slot in DOMESTIC_REG_SLOTS] + [
+        SlotSet("field", None),
+        SlotSet("reg_state", None),
+        SlotSet("dom_registration_id", None),
+    ]
+
+
+def slots_from_view(view: dict[str, Any]) -> list[EventType]:
+    events: list[EventType] = [SlotSet("dom_entity", INDIVIDUAL)]
+    for field, slot in SLOT_FOR_FIELD.items():
+        value = view.get(field)
+        if value not in (None, ""):
+            events.append(SlotSet(slot, value))
+    if view.get("state"):
+        events.append(SlotSet("reg_state", view["state"]))
+    return events
+
+
+async def domestic_draft(tracker: Tracker) -> dict[str, Any] | None:
+    """The account's domestic draft registration (full view), if there is one."""
+    client = backend_client.backend()
+    listing = await client.list_registrations(tracker.sender_id)
+    draft = next(
+        (
+            row
+            for row in listing.get("registrations") or []
+            if row.get("registration_type") == "domestic" and row.get("status") == "draft"
+        ),
+        None,
+    )
+    return await client.get_registration(tracker.sender_id, int(draft["id"])) if draft else None
+
+
+class ActionStartDomesticRegistration(Action):
+    """Checks the login, then starts a domestic employer registration or continues the draft."""
+
+    def name(self) -> str:
+        return "action_start_domestic_registration"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        not_ready = [SlotSet("registration_ready", False)]
+        try:
+            view = await domestic_draft(tracker)
+        except backend_client.BackendUnavailable:
+            dispatcher.utter_message(response="utter_service_unavailable_general")
+            return not_ready
+        except backend_client.BackendError as error:
+            if error.code == "not_logged_in":
+                dispatcher.utter_message(response="utter_registration_login_first")
+            elif error.code == "terms_not_accepted":
+                dispatcher.utter_message(response="utter_registration_terms_first")
+            else:
+                dispatcher.utter_message(response="utter_service_unavailable_general")
+            return not_ready
+        events = [*clear_form(), SlotSet("registration_ready", True)]
+        if view:
+            dispatcher.utter_message(
+                response="utter_registration_resume_draft", reference=view.get("reference", "")
+            )
+            # The view masks the employer's own MyKad/passport; it is saved, so the masked
+            # form stands in for it (shown masked in the summary, never asked again).
+            restored = slots_from_view(view)
+            return [
+                *events,
+                SlotSet("dom_registration_id", view.get("id")),
+                SlotSet("registration_id", view.get("id")),
+                SlotSet("registration_reference", view.get("reference")),
+                *restored,
+            ]
+        dispatcher.utter_message(response="utter_dom_intro")
+        return [*events, SlotSet("registration_reference", None)]
+
+
+class ActionSubmitDomesticRegistration(Action):
+    """After Confirm: reads the saved draft back and gives the CRN reference and what is next."""
+
+    def name(self) -> str:
+        return "action_submit_domestic_registration"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        registration_id = tracker.get_slot("dom_registration_id")
+        if not registration_id:
+            dispatcher.utter_message(response="utter_nothing_to_resume")
+            return [SlotSet(CONFIRM, None)]
+        try:
+            view = await backend_client.backend().get_registration(
+                tracker.sender_id, int(registration_id)
+            )
+        except backend_client.BackendUnavailable:
+            dispatcher.utter_message(response="utter_service_unavailable_general")
+            return [SlotSet(CONFIRM, None)]
+        except backend_client.BackendError as error:
+            reply_to_refusal(error, CONFIRM, dispatcher, tracker)
+            return [SlotSet(CONFIRM, None)]
+        missing = [
+            SLOT_FOR_FIELD[f] for f in view.get("missing_fields") or [] if f in SLOT_FOR_FIELD
+        ]
+        if missing:
+            dispatcher.utter_message(response="utter_registration_incomplete")
+            return [SlotSet(slot, None) for slot in missing] + [SlotSet(CONFIRM, None)]
+        dispatcher.utter_message(
+            response="utter_dom_saved",
+            reference=view.get("reference") or "",
+            employer_name=view.get("employer_name") or "",
+        )
+        foreign = view.get("domestic_worker_residency") == "foreign"
+        dispatcher.utter_message(
+            response="utter_dom_next_foreign" if foreign else "utter_dom_next_local"
+        )
+        return [
+            *clear_form(),
+            SlotSet("registration_id", view.get("id")),
+            SlotSet("registration_reference", view.get("reference")),
+        ]
+
+
+class ActionCancelDomesticRegistration(Action):
+    """'cancel' mid-form: stops asking; what was saved stays in the draft to continue later."""
+
+    def name(self) -> str:
+        return "action_cancel_domestic_registration"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(
+            response="utter_dom_cancelled",
+            reference=tracker.get_slot("registration_reference") or "-",
+        )
+        return [*clear_form(), SlotSet("requested_slot", None), ActiveLoop(None)]
