@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 
 from backend import metrics
 from backend.errors import install_error_handlers
+from backend.hub import handoff
 from backend.hub import router as hub_router
 from backend.logging_setup import configure_logging
 from backend.routers import (
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(data_protection.router)
     app.include_router(data_protection.chat)
     app.include_router(staff.router)
+    app.include_router(handoff.router)  # issue 6: bot ⇄ helpline agent
     for module in (reminders, telegram_callbacks):  # issue 5
         app.include_router(module.router)
     app.include_router(reminders.internal)

@@ -288,6 +288,12 @@ async def _handle_turn(
     _record(db, sender_id, "in", text, None)
     db.commit()  # the user's message is kept even if Rasa does not answer
 
+    from backend.hub import handoff  # issue 6: an open handoff ticket → a person, not Rasa
+
+    routed = handoff.route_to_agent(db, sender_id, language_hint)
+    if routed is not None:
+        return routed
+
     metadata = {"channel": channel, "language_hint": language_hint}
     try:
         items = await replicas.send(rasa, sender_id, text, metadata)  # sender's replica

@@ -7,6 +7,7 @@ user's ``assist_web`` cookie or the chat cookie opens nothing here. Every staff 
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -14,9 +15,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
-from backend.db import get_db
+from backend.db import get_db, get_sessionmaker
 from backend.deps import Clock, get_app_settings, get_clock
-from backend.models import Employee, Employer, StaffUser
+from backend.hub import handoff as hub_handoff
+from backend.models import Employee, Employer, HandoffTicket, StaffUser
 from backend.services import email as email_service
 from backend.services import staff_audit, staff_auth, staff_handoff, staff_lookup, web_auth
 from backend.settings import REPO_ROOT, Settings
@@ -388,6 +390,182 @@ def handoff_list(
     return JSONResponse({"tickets": tickets})
 
 
+@router.get("/handoffs")
+def handoff_queue_page(request: Request, db: Db, settings: AppSettings) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    tickets = [t for t in staff_handoff.listing(db) if t["status"] != "closed"]
+    return _render(
+        request,
+        settings,
+        "staff/handoffs.html",
+        {"staff": staff, "tickets": tickets, "callbacks": staff_handoff.callbacks(db)},
+    )
+
+
+@router.get("/handoffs/{ticket_id}")
+def handoff_ticket_page(
+    request: Request, ticket_id: int, db: Db, settings: AppSettings
+) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    try:
+        ticket = staff_handoff.get(db, ticket_id)
+    except staff_handoff.TicketError:
+        return _message(request, settings, staff, "Not found", "There is no such ticket.", 404)
+    return _render(
+        request,
+        settings,
+        "staff/handoff.html",
+        {
+            "staff": staff,
+            "ticket": staff_handoff.as_dict(ticket),
+            "messages": staff_handoff.transcript(db, ticket.sender_id),
+        },
+    )
+
+
+@router.get("/api/handoffs/{ticket_id}")
+def handoff_detail(request: Request, ticket_id: int, db: Db, settings: AppSettings) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _json_error(401, "not_signed_in", "staff sign-in required")
+    try:
+        ticket = staff_handoff.get(db, ticket_id)
+    except staff_handoff.TicketError as exc:
+        return _json_error(exc.status, exc.code, str(exc))
+    return JSONResponse(
+        {
+            **staff_handoff.as_dict(ticket),
+            "messages": staff_handoff.transcript(db, ticket.sender_id),
+        }
+    )
+
+
+@router.get("/api/handoffs/{ticket_id}/events")
+def handoff_events(
+    request: Request, ticket_id: int, db: Db, settings: AppSettings, wait: float = 25.0
+) -> Response:
+    """The chat as it happens (server-sent events): every new message, then the ticket status."""
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _json_error(401, "not_signed_in", "staff sign-in required")
+    try:
+        ticket = staff_handoff.get(db, ticket_id)
+    except staff_handoff.TicketError as exc:
+        return _json_error(exc.status, exc.code, str(exc))
+    after = hub_handoff._start_after(request, hub_handoff.last_message_id(db, ticket.sender_id))
+    last_status = {"value": ticket.status}
+
+    def status_frame() -> str | None:
+        with get_sessionmaker(settings.database_url)() as fresh:
+            row = fresh.get(HandoffTicket, ticket_id)
+            status = row.status if row else "closed"
+        if status == last_status["value"]:
+            return None
+        last_status["value"] = status
+        return f"event: status\ndata: {json.dumps({'status': status})}\n\n"
+
+    return hub_handoff.sse_response(
+        hub_handoff.event_stream(
+            settings,
+            ticket.sender_id,
+            after,
+            render=staff_handoff.message_dict,
+            only_pushed=False,
+            max_seconds=max(0.0, min(wait, 55.0)),
+            extra=status_frame,
+        )
+    )
+
+
+def _json_body_text(raw: Any) -> str:
+    text = raw.get("text") if isinstance(raw, dict) else None
+    return text.strip() if isinstance(text, str) else ""
+
+
+@router.post("/api/handoffs/{ticket_id}/reply")
+async def handoff_reply(
+    request: Request, ticket_id: int, db: Db, settings: AppSettings, clock: NowClock
+) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _json_error(401, "not_signed_in", "staff sign-in required")
+    if not _csrf(request, settings, request.headers.get("x-csrf-token", "")):
+        return _json_error(400, "csrf", "missing or wrong X-CSRF-Token")
+    try:
+        text = _json_body_text(await request.json())
+    except ValueError:
+        text = ""
+    if not text or len(text) > 2000:
+        return _json_error(422, "invalid_text", "a reply of 1 to 2,000 characters is needed")
+    try:
+        ticket = staff_handoff.assign(db, ticket_id, staff, clock())  # replying takes the ticket
+    except staff_handoff.TicketError as exc:
+        db.rollback()
+        return _json_error(exc.status, exc.code, str(exc))
+    staff_audit.record(
+        db, staff, "handoff_reply", subject=ticket.sender_id, detail={"ticket_id": ticket.id}
+    )
+    db.commit()
+    delivered = await hub_handoff.agent_reply(db, settings, ticket, staff, text)
+    return JSONResponse({"status": "sent", "telegram_delivered": delivered})
+
+
+@router.post("/api/handoffs/{ticket_id}/handback")
+async def handoff_handback(
+    request: Request, ticket_id: int, db: Db, settings: AppSettings, clock: NowClock
+) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _json_error(401, "not_signed_in", "staff sign-in required")
+    if not _csrf(request, settings, request.headers.get("x-csrf-token", "")):
+        return _json_error(400, "csrf", "missing or wrong X-CSRF-Token")
+    try:
+        ticket = staff_handoff.get(db, ticket_id)
+        if ticket.status == "closed":
+            raise staff_handoff.TicketError(409, "closed", "the ticket is closed")
+    except staff_handoff.TicketError as exc:
+        return _json_error(exc.status, exc.code, str(exc))
+    staff_audit.record(
+        db, staff, "handoff_handback", subject=ticket.sender_id, detail={"ticket_id": ticket.id}
+    )
+    try:
+        messages = await hub_handoff.hand_back(db, settings, ticket, staff, clock())
+    except staff_handoff.TicketError as exc:
+        db.rollback()
+        return _json_error(exc.status, exc.code, str(exc))
+    return JSONResponse({"status": "closed", "bot_messages": messages})
+
+
+@router.get("/api/callbacks")
+def callback_list(request: Request, db: Db, settings: AppSettings) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _json_error(401, "not_signed_in", "staff sign-in required")
+    return JSONResponse({"callbacks": staff_handoff.callbacks(db)})
+
+
+@router.post("/api/callbacks/{callback_id}/done")
+def callback_done(
+    request: Request, callback_id: int, db: Db, settings: AppSettings, clock: NowClock
+) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _json_error(401, "not_signed_in", "staff sign-in required")
+    if not _csrf(request, settings, request.headers.get("x-csrf-token", "")):
+        return _json_error(400, "csrf", "missing or wrong X-CSRF-Token")
+    try:
+        row = staff_handoff.mark_callback_done(db, callback_id, staff, clock())
+    except staff_handoff.TicketError as exc:
+        return _json_error(exc.status, exc.code, str(exc))
+    staff_audit.record(db, staff, "callback_done", subject=row.phone, detail={"id": row.id})
+    db.commit()
+    return JSONResponse({"id": row.id, "status": row.status})
+
+
 @router.post("/api/handoffs/{ticket_id}/{step}")
 def handoff_step(
     request: Request, ticket_id: int, step: str, db: Db, settings: AppSettings, clock: NowClock
@@ -399,7 +577,7 @@ def handoff_step(
         return _json_error(400, "csrf", "missing or wrong X-CSRF-Token")
     try:
         if step == "assign":
-            ticket = staff_handoff.assign(db, ticket_id, staff)
+            ticket = staff_handoff.assign(db, ticket_id, staff, clock())
         elif step == "close":
             ticket = staff_handoff.close(db, ticket_id, staff, clock())
         else:
