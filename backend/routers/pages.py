@@ -14,7 +14,7 @@ from backend.db import get_db
 from backend.deps import Clock, get_app_settings, get_clock
 from backend.domain.identifiers import mask_mykad
 from backend.models import PortalAccount, PortalApplication
-from backend.services import files, web_auth
+from backend.services import files, registration_account, web_auth
 from backend.services.page_strings import LANGUAGES, say, strings
 from backend.services.portal_applications import FILE_KIND
 from backend.settings import REPO_ROOT, Settings
@@ -245,6 +245,7 @@ def account_page(request: Request, db: Db, settings: AppSettings) -> Response:
         for row in rows
     ]
     notice = say(_language(request), "welcome") if request.query_params.get("welcome") else None
+    lang = _language(request)
     return _render(
         request,
         settings,
@@ -255,6 +256,10 @@ def account_page(request: Request, db: Db, settings: AppSettings) -> Response:
             "mykad_masked": mask_mykad(account.mykad),
             "applications": applications,
             "notice": notice,
+            "registrations": registration_account.account_registrations(
+                db, settings, account.id, lang
+            ),
+            "rt": registration_account.strings(lang),
         },
     )
 
