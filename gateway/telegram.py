@@ -37,6 +37,7 @@ import re
 import secrets
 import signal
 import sys
+import time
 import warnings
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
@@ -62,6 +63,7 @@ from telegram.warnings import PTBDeprecationWarning
 from backend.domain.identifiers import mask_identifiers
 from backend.logging_setup import configure_logging
 from backend.settings import get_settings
+from gateway import metrics
 
 logger = logging.getLogger("assist.gateway.telegram")
 
@@ -294,6 +296,7 @@ async def with_flood_control(call: Callable[..., Awaitable[Any]], /, **kwargs: A
             with warnings.catch_warnings():  # int today, timedelta in a later major version
                 warnings.simplefilter("ignore", PTBDeprecationWarning)
                 wait = _seconds(exc.retry_after)
+            metrics.ERRORS.labels("retry_after").inc()
             if attempt == FLOOD_RETRIES or wait > FLOOD_MAX_WAIT_SECONDS:
                 raise
             logger.warning(
@@ -380,6 +383,7 @@ class Gateway:
 
     async def _hub(self, sender_id: str, language: str | None, **request: Any) -> dict[str, Any]:
         """POST to the hub; its reply, or a local 'unavailable' message when it cannot answer."""
+        started = time.perf_counter()
         try:
             response = await self.http.post(headers=self._headers, **request)
             response.raise_for_status()
@@ -388,6 +392,7 @@ class Gateway:
                 raise ValueError("reply without messages")
             return reply
         except (httpx.HTTPError, ValueError) as exc:
+            metrics.ERRORS.labels("hub_unavailable").inc()
             logger.warning(
                 "hub unreachable",
                 extra={"event": "hub_unreachable", "sender": sender_id, "error": str(exc)},
@@ -396,6 +401,8 @@ class Gateway:
                 "messages": [{"text": gateway_text("unavailable", language)}],
                 "error": "unavailable",
             }
+        finally:
+            metrics.HUB_LATENCY.observe(time.perf_counter() - started)
 
     async def ask_hub(self, sender_id: str, text: str, language: str | None) -> dict[str, Any]:
         return await self._hub(
@@ -501,6 +508,7 @@ class Gateway:
                     text=piece,
                     reply_markup=keyboard if last else None,
                 )
+                metrics.REPLIES.labels("text").inc()
             document = message.get("document")
             if document and document.get("url"):
                 await self.send_document(bot, chat_id, document, language)
@@ -521,7 +529,9 @@ class Gateway:
                 chat_id=chat_id,
                 document=InputFile(response.content, filename=filename),
             )
+            metrics.REPLIES.labels("document").inc()
         except (httpx.HTTPError, ValueError, TelegramError) as exc:
+            metrics.ERRORS.labels("document").inc()
             logger.warning(
                 "document not sent", extra={"event": "document_failed", "error": str(exc)}
             )
@@ -533,11 +543,13 @@ class Gateway:
                     [[InlineKeyboardButton(filename[:64], url=document["url"])]]
                 ),
             )
+            metrics.REPLIES.labels("link").inc()
 
     async def say(self, bot: Any, chat_id: int, kind: str, language: str | None) -> None:
         await with_flood_control(
             bot.send_message, chat_id=chat_id, text=gateway_text(kind, language)
         )
+        metrics.REPLIES.labels("text").inc()
 
     async def turn(self, bot: Any, chat_id: int, user: Any, text: str) -> None:
         language = language_of(getattr(user, "language_code", None))
@@ -612,6 +624,7 @@ class Gateway:
                 logger.warning(
                     "file not fetched", extra={"event": "file_failed", "error": str(exc)}
                 )
+                metrics.ERRORS.labels("file_fetch").inc()
                 data = None
             if data is not None and len(data) <= FILE_FETCH_MAX_BYTES:
                 reply = await self.send_file_to_hub(
@@ -672,14 +685,21 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def register(application: Application, gateway: Gateway) -> None:
-    application.add_handler(CommandHandler([*COMMAND_TEXTS, "remind"], gateway.on_command))
-    application.add_handler(CallbackQueryHandler(gateway.on_callback))
+    measured = metrics.measured
+    application.add_handler(
+        CommandHandler([*COMMAND_TEXTS, "remind"], measured("command", gateway.on_command))
+    )
+    application.add_handler(CallbackQueryHandler(measured("callback", gateway.on_callback)))
     # Other "/..." texts go to the hub like any text: it accepts them only when the bot offered
     # them as buttons and otherwise answers with a polite refusal.
-    application.add_handler(MessageHandler(filters.TEXT, gateway.on_text))
-    application.add_handler(MessageHandler(filters.PHOTO | filters.Document.ALL, gateway.on_file))
+    application.add_handler(MessageHandler(filters.TEXT, measured("text", gateway.on_text)))
     application.add_handler(
-        MessageHandler(~filters.TEXT & ~filters.StatusUpdate.ALL, gateway.on_other)
+        MessageHandler(filters.PHOTO | filters.Document.ALL, measured("file", gateway.on_file))
+    )
+    application.add_handler(
+        MessageHandler(
+            ~filters.TEXT & ~filters.StatusUpdate.ALL, measured("other", gateway.on_other)
+        )
     )
     application.add_error_handler(on_error)
 
@@ -789,11 +809,13 @@ def outbound_routes(bot: Callable[[], Any], gateway: Gateway) -> list[Any]:
         try:
             await gateway.deliver(bot(), int(match.group(1)), {"messages": messages}, language)
         except TelegramError as exc:
+            metrics.ERRORS.labels("proactive").inc()
             logger.warning(
                 "proactive message not sent",
                 extra={"event": "proactive_failed", "sender": match.group(0), "error": str(exc)},
             )
             return JSONResponse({"ok": False, "error": str(exc)[:200]}, status_code=502)
+        metrics.REPLIES.labels("proactive").inc(len(messages))
         logger.info(
             "proactive message sent",
             extra={"event": "proactive_sent", "sender": match.group(0), "count": len(messages)},
@@ -813,7 +835,11 @@ def outbound_app(bot: Callable[[], Any], gateway: Gateway) -> Any:
         return JSONResponse({"status": "ok"})
 
     return Starlette(
-        routes=[*outbound_routes(bot, gateway), Route("/healthz", health, methods=["GET"])]
+        routes=[
+            *outbound_routes(bot, gateway),
+            Route("/healthz", health, methods=["GET"]),
+            metrics.metrics_route(get_settings().metrics_token),
+        ]
     )
 
 
@@ -832,6 +858,7 @@ def webhook_app(
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not secrets.compare_digest(given, expected):
             logger.warning("webhook update refused", extra={"event": "webhook_refused"})
+            metrics.ERRORS.labels("webhook_refused").inc()
             return JSONResponse({"ok": False, "error": "forbidden"}, status_code=403)
         try:
             data = await request.json()
@@ -849,6 +876,7 @@ def webhook_app(
         routes=[
             Route(config.path, receive, methods=["POST"]),
             Route("/healthz", health, methods=["GET"]),
+            metrics.metrics_route(get_settings().metrics_token),
             *extra,
         ]
     )

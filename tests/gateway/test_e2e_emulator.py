@@ -679,6 +679,25 @@ def test_deadline_reminder_opt_in_delivery_and_opt_out_over_telegram(system: Sys
     assert all(r["sender_id"] != "tg-1011" for r in december["reminders"])
 
 
+def test_gateway_metrics_count_updates_replies_and_latency(system: System) -> None:
+    emulator, me = system.emulator, user(1012, "en")
+    emulator.user_says(me, "anything at all")
+    emulator.bot_messages(1012, lambda ms: "echo: anything at all" in texts(ms))
+    emulator.user_says(me, "/remind")  # no on/off: answered by the gateway itself
+    emulator.bot_messages(1012, lambda ms: any("/remind on" in t for t in texts(ms)))
+    body = httpx.get(f"{system.gateway_url}/metrics", timeout=10).text
+    samples = {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in body.splitlines()
+        if line and not line.startswith("#")
+    }
+    assert samples['assist_telegram_updates_total{kind="text"}'] >= 1
+    assert samples['assist_telegram_updates_total{kind="command"}'] >= 1
+    assert samples['assist_telegram_replies_total{kind="text"}'] >= 2
+    assert samples['assist_telegram_update_seconds_count{kind="text"}'] >= 1
+    assert samples["assist_telegram_hub_seconds_count"] >= 1
+
+
 # --- the real bot: Rasa + action server (the full-stack suite's shared stack) ---------------------
 
 REAL_TOKEN = "454545:e2e-real-rasa-token"

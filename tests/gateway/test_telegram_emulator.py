@@ -149,6 +149,12 @@ def make_hub(state: State) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802
             assert self.headers["Authorization"] == "Bearer emulator-token"
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            if self.path == "/internal/v1/telegram/callbacks":  # the button key map
+                from backend.routers.telegram_callbacks import callback_key
+
+                key = json.dumps({"key": callback_key(body["payload"])}).encode()
+                self._send(200, key, "application/json")
+                return
             with state.lock:
                 state.hub_requests.append(body)
                 reply = state.hub_replies.pop(0) if state.hub_replies else {"messages": []}
