@@ -142,6 +142,23 @@ def import_file(body: ImportIn, db: Db, clock: Now, settings: AppSettings) -> di
     }
 
 
+class TextFileLinkIn(BaseModel):
+    sender_id: str = Field(min_length=1, max_length=128)
+    employer_id: int
+    month: str = Field(max_length=20)
+
+
+@router.post("/textfile-link")
+def text_file_link(
+    body: TextFileLinkIn, db: Db, clock: Now, settings: AppSettings
+) -> dict[str, Any]:
+    """The month's v2.0 file as a signed download link for the chat (7 days)."""
+    account = service.acting_account(db, body.sender_id)
+    return service.textfile_link(
+        db, account, body.employer_id, body.month, clock().date(), settings
+    )
+
+
 @router.get("/textfile", response_class=PlainTextResponse)
 def text_file_month(
     sender_id: SenderQ, employer_id: int, month: str, db: Db, clock: Now
@@ -261,4 +278,6 @@ def deadline(
             f"RM{cfg.fclb_rounding_step:.2f} (rounding unconfirmed)."
         )
     out["rules"] = rules
+    # The unconfirmed rounding step, so a caller can say which rule it applied.
+    out["fclb_rounding_step"] = format_ringgit(cfg.fclb_rounding_step)
     return out

@@ -96,6 +96,24 @@ def create(
     }
 
 
+@router.get("/latest")
+def latest(
+    sender_id: Annotated[str, Query(min_length=1, max_length=128)],
+    db: Db,
+    settings: AppSettings,
+) -> dict[str, Any]:
+    """The newest payment made from this chat, with its receipt (declared before ``/{id}``)."""
+    account = contributions.acting_account(db, sender_id)
+    return _with_receipt(db, payments.latest_for_chat(db, account, sender_id), settings)
+
+
+def _with_receipt(db: Session, payment: Payment, settings: Settings) -> dict[str, Any]:
+    out = payments.view(payment, settings)
+    receipt = db.scalar(select(Receipt).where(Receipt.payment_id == payment.id))
+    out["receipt"] = payments.receipt_view(receipt, settings) if receipt else None
+    return out
+
+
 @router.get("/{payment_id}")
 def get_one(
     payment_id: int,

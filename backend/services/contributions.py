@@ -293,6 +293,8 @@ def view(row: Contribution, employer: Employer | None = None) -> dict[str, Any]:
         "total_amount": format_ringgit(row.total_amount),
         "acr_no": row.acr_no,
         "ecr_no": row.ecr_no,
+        "act4_paid": row.act4_paid_at is not None,
+        "act800_paid": row.act800_paid_at is not None,
         "due_date": deadlines.due_date((year, mon)).isoformat(),
         "submitted_at": row.submitted_at.isoformat() if row.submitted_at else None,
         "lines": [
@@ -785,3 +787,50 @@ def _slip_resolver(act: str):  # type: ignore[no-untyped-def]
 
 for _act, _kind in SLIP_KINDS.items():
     files.register_kind(_kind, _slip_resolver(_act))
+
+
+# --- the month's text file as a chat download ----------------------------------------------
+
+TEXTFILE_KIND = "contribution-textfile"
+
+
+def textfile_link_id(employer_id: int, month: tuple[int, int]) -> int:
+    """One download id per employer and month: ``<employer id><YYYYMM>`` (the link is signed)."""
+    return employer_id * 1_000_000 + month[0] * 100 + month[1]
+
+
+def textfile_link(
+    db: Session,
+    account: PortalAccount,
+    employer_id: int,
+    month: str,
+    today: date,
+    settings: Settings,
+) -> dict[str, Any]:
+    """Generate the month's v2.0 file now and answer a signed link to it (``/files/…``)."""
+    name, text = text_file_for_month(db, account, employer_id, month, today)
+    parsed = parse_month(month, today)
+    file_id = textfile_link_id(employer_id, parsed)
+    folder = Path(settings.documents_dir) / "textfiles"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{file_id}.txt").write_bytes(text.encode("ascii", "replace"))
+    (folder / f"{file_id}.name").write_text(name, encoding="ascii")
+    return {
+        "url": files.file_url(settings, TEXTFILE_KIND, file_id),
+        "filename": name,
+        "month": month_text(parsed),
+        "lines": text.count("\n"),
+    }
+
+
+def _resolve_textfile(db: Session, file_id: int, settings: Settings) -> files.StoredFile | None:
+    folder = Path(settings.documents_dir) / "textfiles"
+    path = folder / f"{file_id}.txt"
+    if not path.is_file():
+        return None
+    label = folder / f"{file_id}.name"
+    name = label.read_text(encoding="ascii") if label.is_file() else path.name
+    return files.StoredFile(path=path, filename=name, media_type="text/plain")
+
+
+files.register_kind(TEXTFILE_KIND, _resolve_textfile)

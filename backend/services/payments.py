@@ -111,12 +111,14 @@ class RasaNotifier:
             log.exception("payment %s: could not record the bot's reply", payment_id)
 
     def _keep_reply(self, sender_id: str, items: list[dict[str, Any]]) -> None:
-        """Without an output channel Rasa returns the bot's reply (collector): keep it in the
-        chat transcript so the widget's history shows it."""
+        """Without an output channel Rasa returns the bot's reply (collector): hand it to the
+        hub's proactive path, which keeps it in the transcript (the widget's history), offers
+        its buttons, and sends it to Telegram for a ``tg-`` chat."""
+        import asyncio
+
         from backend.db import get_sessionmaker
-        from backend.domain.identifiers import mask_identifiers
+        from backend.hub.proactive import send_proactive
         from backend.hub.service import normalise_reply
-        from backend.models import Conversation, ConversationMessage
 
         messages = normalise_reply(items)
         if not messages:
@@ -124,18 +126,12 @@ class RasaNotifier:
         with get_sessionmaker(self.settings.database_url)() as db:
             if db.get(Conversation, sender_id) is None:
                 return
-            for message in messages:
-                text = message.get("text")
-                data = {k: v for k, v in message.items() if k != "text"} or None
-                db.add(
-                    ConversationMessage(
-                        sender_id=sender_id,
-                        direction="out",
-                        text=mask_identifiers(text) if text else None,
-                        data=data,
-                    )
+            delivered = asyncio.run(
+                send_proactive(
+                    db, sender_id, messages, service_token=self.settings.assist_service_token
                 )
-            db.commit()
+            )
+            log.info("payment result for %s: telegram delivered=%s", sender_id[:6], delivered)
 
 
 # --- views ---------------------------------------------------------------------------------
@@ -625,3 +621,16 @@ def _resolve_receipt(db: Session, file_id: int, settings: Settings) -> files.Sto
 
 
 files.register_kind(RECEIPT_KIND, _resolve_receipt)
+
+
+def latest_for_chat(db: Session, account: PortalAccount, sender_id: str) -> Payment:
+    """The newest payment made from this chat ("did my payment go through?")."""
+    payment = db.scalar(
+        select(Payment)
+        .where(Payment.account_id == account.id, Payment.sender_id == sender_id)
+        .order_by(Payment.id.desc())
+        .limit(1)
+    )
+    if payment is None:
+        raise ApiError(404, "payment_not_found", "no payment from this chat")
+    return payment

@@ -215,3 +215,106 @@ def configure(
 
 def backend() -> BackendClient:
     return BackendClient(base_url=_base_url, token=_token, transport=_transport)
+
+
+# -- contributions and payments (QRG 5-8, issue 4): sender_id in the query or the body ----------
+# Added as module functions so the class above stays as it is; each takes the client.
+
+
+async def contribution_pending(
+    client: BackendClient, sender_id: str, employer_id: int
+) -> dict[str, Any]:
+    return await client.request(
+        "GET",
+        "/api/v1/contributions/pending",
+        params={"sender_id": sender_id, "employer_id": employer_id},
+    )
+
+
+async def list_contributions(
+    client: BackendClient, sender_id: str, employer_id: int, **filters: Any
+) -> dict[str, Any]:
+    params = {"sender_id": sender_id, "employer_id": employer_id}
+    params.update({k: v for k, v in filters.items() if v is not None})
+    return await client.request("GET", "/api/v1/contributions", params=params)
+
+
+async def create_contribution(
+    client: BackendClient, sender_id: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    return await client.request(
+        "POST", "/api/v1/contributions", json={"sender_id": sender_id, **payload}
+    )
+
+
+async def update_contribution_lines(
+    client: BackendClient, sender_id: str, contribution_id: int, lines: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return await client.request(
+        "PUT",
+        f"/api/v1/contributions/{contribution_id}/lines",
+        json={"sender_id": sender_id, "lines": lines},
+    )
+
+
+async def complete_contribution(
+    client: BackendClient, sender_id: str, contribution_id: int
+) -> dict[str, Any]:
+    return await client.request(
+        "POST", f"/api/v1/contributions/{contribution_id}/complete", json={"sender_id": sender_id}
+    )
+
+
+async def submit_contribution(
+    client: BackendClient, sender_id: str, contribution_id: int
+) -> dict[str, Any]:
+    return await client.request(
+        "POST", f"/api/v1/contributions/{contribution_id}/submit", json={"sender_id": sender_id}
+    )
+
+
+async def contribution_textfile_link(
+    client: BackendClient, sender_id: str, employer_id: int, month: str
+) -> dict[str, Any]:
+    return await client.request(
+        "POST",
+        "/api/v1/contributions/textfile-link",
+        json={"sender_id": sender_id, "employer_id": employer_id, "month": month},
+    )
+
+
+async def contribution_slips(
+    client: BackendClient, sender_id: str, contribution_id: int
+) -> dict[str, Any]:
+    return await client.request(
+        "GET",
+        f"/api/v1/contributions/{contribution_id}/slips",
+        params={"sender_id": sender_id},
+    )
+
+
+async def deadline(
+    client: BackendClient, month: str, amount: str | None = None, paid_on: str | None = None
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"month": month}
+    if amount is not None and paid_on is not None:
+        params.update({"amount": amount, "paid_on": paid_on})
+    return await client.request("GET", "/api/v1/deadlines", params=params)
+
+
+async def create_payment(
+    client: BackendClient, sender_id: str, payload: dict[str, Any]
+) -> dict[str, Any]:
+    return await client.request(
+        "POST", "/api/v1/payments", json={"sender_id": sender_id, **payload}
+    )
+
+
+async def get_payment(client: BackendClient, sender_id: str, payment_id: int) -> dict[str, Any]:
+    return await client.request(
+        "GET", f"/api/v1/payments/{payment_id}", params={"sender_id": sender_id}
+    )
+
+
+async def latest_payment(client: BackendClient, sender_id: str) -> dict[str, Any]:
+    return await client.request("GET", "/api/v1/payments/latest", params={"sender_id": sender_id})
