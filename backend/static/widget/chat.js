@@ -356,6 +356,28 @@ function createChat(history) {
   mount.replaceChildren(chat);
 }
 
+// --- messages the hub pushes: a deadline reminder, a payment result, a helpline agent's reply ------
+// GET /api/v1/chat/events (server-sent events, the session cookie) streams the transcript's
+// proactive messages from "now"; EventSource reconnects by itself and resumes after the last id.
+
+let pushed = null;
+function listenForPushed() {
+  if (pushed || typeof EventSource === 'undefined') return;
+  pushed = new EventSource('/api/v1/chat/events?wait=55', { withCredentials: true });
+  pushed.onmessage = (event) => {
+    let message;
+    try {
+      message = JSON.parse(event.data);
+    } catch (error) {
+      return;
+    }
+    if (!chat || !message) return;
+    disableOldChoices(); // the pushed message's buttons are the live ones now
+    toChatMessages(message).forEach((m) => chat.addMessage(m));
+    announce([message]);
+  };
+}
+
 async function start() {
   let history = [];
   try {
@@ -370,6 +392,7 @@ async function start() {
   await customElements.whenDefined('deep-chat');
   createChat(history);
   applyLanguage();
+  listenForPushed();
 }
 
 // --- attaching a document (the supporting-documents step) ---------------------------------------
