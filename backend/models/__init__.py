@@ -6,6 +6,7 @@ from backend.models.analytics import AnalyticsDaily
 from backend.models.contributions import (
     Contribution,
     ContributionLine,
+    FclbNotice,
     Payment,
     PaymentEvent,
     PaymentItem,
@@ -53,6 +54,7 @@ __all__ = [
     "PortalAccount",
     "PortalApplication",
     "Receipt",
+    "FclbNotice",
     "RegistrationDocument",
     "RegistrationLetter",
     "ReminderSent",

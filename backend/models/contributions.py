@@ -204,3 +204,26 @@ class Receipt(Base):
     pdf_path: Mapped[str | None] = mapped_column(Text, nullable=True)
     emailed_to: Mapped[str | None] = mapped_column(String(254), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class FclbNotice(Base):
+    """A late-payment interest (FCLB) notice: one per ACR/ECR paid after its due date (QRG 7's
+    "new FCLB notice" after a payment). The amount is the project's estimate
+    (``backend/domain/deadlines.py``; the RM5 rounding is unconfirmed)."""
+
+    __tablename__ = "fclb_notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    notice_no: Mapped[str] = mapped_column(String(24), unique=True)
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id", ondelete="CASCADE"))
+    contribution_id: Mapped[int] = mapped_column(ForeignKey("contributions.id", ondelete="CASCADE"))
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payments.id", ondelete="CASCADE"))
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # the ACR/ECR
+    month: Mapped[str] = mapped_column(String(7))
+    amount: Mapped[Decimal] = mapped_column(Money)  # the contribution paid late
+    due_date: Mapped[date] = mapped_column(Date)
+    paid_on: Mapped[date] = mapped_column(Date)
+    days_late: Mapped[int] = mapped_column(Integer)
+    late_months: Mapped[int] = mapped_column(Integer)
+    interest: Mapped[Decimal] = mapped_column(Money)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -111,6 +111,7 @@ def _with_receipt(db: Session, payment: Payment, settings: Settings) -> dict[str
     out = payments.view(payment, settings)
     receipt = db.scalar(select(Receipt).where(Receipt.payment_id == payment.id))
     out["receipt"] = payments.receipt_view(receipt, settings) if receipt else None
+    out["fclb_notices"] = payments.notices_view(db, payment.id)
     return out
 
 
@@ -122,11 +123,7 @@ def get_one(
     settings: AppSettings,
 ) -> dict[str, Any]:
     account = contributions.acting_account(db, sender_id)
-    payment = payments.get_for_account(db, account, payment_id)
-    out = payments.view(payment, settings)
-    receipt = db.scalar(select(Receipt).where(Receipt.payment_id == payment.id))
-    out["receipt"] = payments.receipt_view(receipt, settings) if receipt else None
-    return out
+    return _with_receipt(db, payments.get_for_account(db, account, payment_id), settings)
 
 
 # --- pages ---------------------------------------------------------------------------------

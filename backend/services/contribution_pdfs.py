@@ -1,9 +1,10 @@
 """PDFs of issue 4, drawn with reportlab like the portal form: the FPX payment receipt (QRG 7)
 and the ACR/ECR slip taken to a bank counter (QRG 8 layout).
 
-PERKESO state office addresses are not in the domain reference: the slip names the state office
-and prints the head office address (Menara PERKESO) until a verified list is added to
-``OFFICES`` (unconfirmed data, kept here in one place).
+The slip's header is the employer's PERKESO state office with its address, read from the same
+data file registration uses for induction venues (``backend/data/registration/offices.json``,
+transcribed from PERKESO's office directory; its ``_sources`` line marks the addresses as
+unconfirmed). A state with no office there falls back to the head office (Menara PERKESO).
 """
 
 from __future__ import annotations
@@ -29,7 +30,25 @@ OFFICES: dict[str, str] = {
 }  # fmt: skip
 
 
+def state_office(state_code: str | None) -> dict[str, str] | None:
+    """The ``kind: state`` office of the state numbered ``state_code`` in offices.json."""
+    from backend.domain import registration
+
+    name = OFFICES.get(state_code or "", "").lower()
+    if not name:
+        return None
+    for state in registration.states():
+        names = {state["name_en"].lower(), state["name_ms"].lower()}
+        if any(n and (n == name or name.endswith(" " + n)) for n in names):
+            found = [o for o in registration.offices(state["code"]) if o.get("kind") == "state"]
+            return found[0] if found else None
+    return None
+
+
 def office_lines(state_code: str | None) -> list[str]:
+    office = state_office(state_code)
+    if office:
+        return [office["name"], office["address"]]
     state = OFFICES.get(state_code or "", "")
     first = f"PERKESO Pejabat Negeri {state}" if state else "PERKESO Ibu Pejabat / Head Office"
     return [first, HEAD_OFFICE]

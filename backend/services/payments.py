@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Protocol
@@ -36,6 +36,7 @@ from backend.models import (
     Contribution,
     Conversation,
     Employer,
+    FclbNotice,
     Payment,
     PaymentEvent,
     PaymentItem,
@@ -512,6 +513,64 @@ def late_interest(
     return total
 
 
+def issue_fclb_notices(
+    db: Session, payment: Payment, paid_on: date, cfg: ContributionSettings, now: datetime
+) -> list[FclbNotice]:
+    """One FCLB notice per ACR/ECR of the payment paid after its due date (once per number:
+    a unique reference, so a retried receipt never issues a second one)."""
+    made = []
+    for item in payment.items:
+        if db.scalar(select(FclbNotice).where(FclbNotice.reference == item.reference)):
+            continue
+        row = db.get(Contribution, item.contribution_id)
+        assert row is not None
+        year, mon = (int(p) for p in row.month.split("-"))
+        due = deadlines.due_date((year, mon))
+        result = deadlines.fclb(item.amount, due, paid_on, cfg.fclb_rules())
+        if result.interest <= 0:
+            continue
+        notice = FclbNotice(
+            notice_no=f"TMP{item.reference}",
+            employer_id=payment.employer_id,
+            contribution_id=row.id,
+            payment_id=payment.id,
+            reference=item.reference,
+            month=row.month,
+            amount=item.amount,
+            due_date=due,
+            paid_on=paid_on,
+            days_late=result.days_late,
+            late_months=result.late_months,
+            interest=result.interest,
+            created_at=now,
+        )
+        db.add(notice)
+        db.flush()
+        notice.notice_no = f"FCLB{paid_on:%Y%m%d}{notice.id:08d}"
+        made.append(notice)
+    return made
+
+
+def notices_view(db: Session, payment_id: int) -> list[dict[str, Any]]:
+    rows = db.scalars(
+        select(FclbNotice).where(FclbNotice.payment_id == payment_id).order_by(FclbNotice.id)
+    )
+    return [
+        {
+            "notice_no": n.notice_no,
+            "reference": n.reference,
+            "month": n.month,
+            "amount": format_ringgit(n.amount),
+            "due_date": n.due_date.isoformat(),
+            "paid_on": n.paid_on.isoformat(),
+            "days_late": n.days_late,
+            "late_months": n.late_months,
+            "interest": format_ringgit(n.interest),
+        }
+        for n in rows
+    ]
+
+
 def issue_receipt(
     db: Session, payment: Payment, settings: Settings, now: datetime, cfg: ContributionSettings
 ) -> Receipt:
@@ -532,6 +591,7 @@ def issue_receipt(
     db.add(receipt)
     db.flush()
     receipt.receipt_no = f"R{local:%Y%m%d}{receipt.id:08d}"
+    issue_fclb_notices(db, payment, local.date(), cfg, now)
     relative = Path("receipts") / f"{receipt.receipt_no}.pdf"
     months = {i.contribution_id: db.get(Contribution, i.contribution_id) for i in payment.items}
     render_receipt(

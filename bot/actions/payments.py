@@ -360,10 +360,16 @@ class ActionPaymentResult(Action):
                         }
                     },
                 )
-            if money(receipt.get("late_interest")) > 0:
+            language = current_language(tracker)
+            for notice in payment.get("fclb_notices") or []:
                 dispatcher.utter_message(
                     response="utter_payment_fclb",
-                    late_interest=display_amount(receipt.get("late_interest")),
+                    notice_no=notice.get("notice_no"),
+                    reference=notice.get("reference"),
+                    month_label=month_label(notice.get("month") or "2000-01", language),
+                    days_late=notice.get("days_late"),
+                    due_date=display_date(notice.get("due_date")),
+                    interest=display_amount(notice.get("interest")),
                 )
         elif state == "pending_authoriser":
             dispatcher.utter_message(response="utter_payment_pending", **facts)

@@ -179,7 +179,13 @@ async def test_pay_fail_retry_then_succeed(domain, real_backend, service_headers
     res = client.get(urlsplit(receipt["url"]).path + "?" + urlsplit(receipt["url"]).query)
     assert res.status_code == 200 and res.content.startswith(b"%PDF")
     # October 2026 was due on 15 November: paid on the 26th, so an FCLB notice.
-    assert "utter_payment_fclb" in responses(messages)
+    notices = [m for m in messages if m.get("response") == "utter_payment_fclb"]
+    assert [n["reference"] for n in notices] == [sub["acr_no"], sub["ecr_no"]]
+    # Due 15 Nov, paid 26 Nov: 11 days late, 1 part-month → the RM5 minimum on each.
+    assert {(n["days_late"], n["interest"], n["due_date"]) for n in notices} == {
+        (11, "5.00", "15/11/2026")
+    }
+    assert all(n["notice_no"].startswith("FCLB20261126") for n in notices)
     # "Did my payment go through?" (no id): the latest payment of this chat.
     assert "utter_payment_success" in responses(await result_for(domain, None))
     # Nothing left to pay.

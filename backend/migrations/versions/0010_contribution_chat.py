@@ -1,17 +1,17 @@
-"""contribution chat additions (issue 4)
+"""contribution chat additions (issue 4): fclb_notices
 
 Revision ID: 0010_contribution_chat
 Revises: 0009_registration_chat
 Create Date: 2026-11-26 09:30:00
 
-Reserved in the chain so parallel work on different issues never forks the history; a revision
-that turned out to need no schema change stays a no-op.
+``fclb_notices``: one late-payment interest notice per ACR/ECR paid after its due date, issued
+with the payment's receipt (QRG 7).
 """
 
 from __future__ import annotations
 
-import sqlalchemy as sa  # noqa: F401
-from alembic import op  # noqa: F401
+import sqlalchemy as sa
+from alembic import op
 
 revision = "0010_contribution_chat"
 down_revision = "0009_registration_chat"
@@ -20,8 +20,41 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    op.create_table(
+        "fclb_notices",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("notice_no", sa.String(24), nullable=False, unique=True),
+        sa.Column(
+            "employer_id",
+            sa.Integer(),
+            sa.ForeignKey("employers.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "contribution_id",
+            sa.Integer(),
+            sa.ForeignKey("contributions.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "payment_id",
+            sa.Integer(),
+            sa.ForeignKey("payments.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("reference", sa.String(20), nullable=False, unique=True),
+        sa.Column("month", sa.String(7), nullable=False),
+        sa.Column("amount", sa.Numeric(14, 2), nullable=False),
+        sa.Column("due_date", sa.Date(), nullable=False),
+        sa.Column("paid_on", sa.Date(), nullable=False),
+        sa.Column("days_late", sa.Integer(), nullable=False),
+        sa.Column("late_months", sa.Integer(), nullable=False),
+        sa.Column("interest", sa.Numeric(14, 2), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ix_fclb_notices_employer", "fclb_notices", ["employer_id"])
 
 
 def downgrade() -> None:
-    pass
+    op.drop_index("ix_fclb_notices_employer", table_name="fclb_notices")
+    op.drop_table("fclb_notices")
