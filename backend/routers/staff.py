@@ -18,9 +18,18 @@ from sqlalchemy.orm import Session
 from backend.db import get_db, get_sessionmaker
 from backend.deps import Clock, get_app_settings, get_clock
 from backend.hub import handoff as hub_handoff
-from backend.models import Employee, Employer, HandoffTicket, StaffUser
+from backend.hub import service as hub_service
+from backend.hub.rasa_client import get_rasa_client
+from backend.models import Employee, Employer, HandoffTicket, PortalAccount, StaffUser
 from backend.services import email as email_service
-from backend.services import staff_audit, staff_auth, staff_handoff, staff_lookup, web_auth
+from backend.services import (
+    staff_assist,
+    staff_audit,
+    staff_auth,
+    staff_handoff,
+    staff_lookup,
+    web_auth,
+)
 from backend.settings import REPO_ROOT, Settings
 
 router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
@@ -564,6 +573,169 @@ def callback_done(
     staff_audit.record(db, staff, "callback_done", subject=row.phone, detail={"id": row.id})
     db.commit()
     return JSONResponse({"id": row.id, "status": row.status})
+
+
+# --- Assisted mode: an agent chats with the assistant for a caller (verified by emailed code) ---
+
+
+@router.get("/assist")
+def assist_page(request: Request, db: Db, settings: AppSettings) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    return _render(request, settings, "staff/assist.html", {"staff": staff, "error": None})
+
+
+@router.post("/assist")
+def assist_start(
+    request: Request,
+    db: Db,
+    settings: AppSettings,
+    clock: NowClock,
+    email: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "en",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    if not _csrf(request, settings, csrf_token):
+        return _csrf_failed(request, settings, staff)
+    try:
+        row = staff_assist.start(db, settings, staff, email, clock())
+    except staff_assist.AssistError as exc:
+        db.rollback()
+        return _render(
+            request,
+            settings,
+            "staff/assist.html",
+            {"staff": staff, "error": exc.message},
+            status_code=exc.status,
+        )
+    conversation = hub_service.get_conversation(
+        db, row.sender_id, "assisted", language if language in ("en", "ms") else "en"
+    )
+    conversation.account_id = None  # bound only once the caller's code is verified
+    db.commit()
+    return _redirect(f"/staff/assist/{row.id}")
+
+
+def _assist_view(
+    request: Request,
+    db: Session,
+    settings: Settings,
+    staff: StaffUser,
+    session_id: int,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
+    try:
+        row = staff_assist.get_for(db, session_id, staff)
+    except staff_assist.AssistError as exc:
+        return _message(request, settings, staff, "Not found", exc.message, exc.status)
+    account = db.get(PortalAccount, row.account_id)
+    return _render(
+        request,
+        settings,
+        "staff/assist_chat.html",
+        {
+            "staff": staff,
+            "session": row,
+            "account_email": email_service.mask_email(account.email) if account else "?",
+            "messages": staff_handoff.transcript(db, row.sender_id),
+            "error": error,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/assist/{session_id}")
+def assist_chat_page(request: Request, session_id: int, db: Db, settings: AppSettings) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    return _assist_view(request, db, settings, staff, session_id)
+
+
+@router.post("/assist/{session_id}/verify")
+def assist_verify(
+    request: Request,
+    session_id: int,
+    db: Db,
+    settings: AppSettings,
+    clock: NowClock,
+    code: Annotated[str, Form()] = "",
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    if not _csrf(request, settings, csrf_token):
+        return _csrf_failed(request, settings, staff)
+    try:
+        staff_assist.verify(db, staff, session_id, code, clock())
+    except staff_assist.AssistError as exc:
+        return _assist_view(request, db, settings, staff, session_id, exc.message, exc.status)
+    db.commit()
+    return _redirect(f"/staff/assist/{session_id}")
+
+
+@router.post("/assist/{session_id}/end")
+def assist_end(
+    request: Request,
+    session_id: int,
+    db: Db,
+    settings: AppSettings,
+    clock: NowClock,
+    csrf_token: Annotated[str, Form()] = "",
+) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    if not _csrf(request, settings, csrf_token):
+        return _csrf_failed(request, settings, staff)
+    try:
+        staff_assist.end(db, staff, session_id, clock())
+    except staff_assist.AssistError as exc:
+        return _message(request, settings, staff, "Not found", exc.message, exc.status)
+    db.commit()
+    return _redirect("/staff/assist")
+
+
+@router.post("/api/assist/{session_id}/messages")
+async def assist_message(
+    request: Request, session_id: int, db: Db, settings: AppSettings
+) -> Response:
+    """One turn typed by the agent in the caller's conversation, through the hub as any turn."""
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _json_error(401, "not_signed_in", "staff sign-in required")
+    if not _csrf(request, settings, request.headers.get("x-csrf-token", "")):
+        return _json_error(400, "csrf", "missing or wrong X-CSRF-Token")
+    try:
+        row = staff_assist.get_for(db, session_id, staff)
+    except staff_assist.AssistError as exc:
+        return _json_error(exc.status, exc.code, exc.message)
+    if row.verified_at is None or row.ended_at is not None:
+        return _json_error(409, "not_verified", "verify the caller's code first")
+    try:
+        text = _json_body_text(await request.json())
+    except ValueError:
+        text = ""
+    staff_assist.audit_turn(db, staff, row, text)
+    db.commit()
+    conversation = hub_service.get_conversation(db, row.sender_id, "assisted")
+    rasa = get_rasa_client(settings.rasa_url, settings.rasa_token, settings.rasa_timeout_seconds)
+    reply = await hub_service.handle_turn(
+        db,
+        rasa,
+        sender_id=row.sender_id,
+        channel="assisted",
+        text=text,
+        language_hint=conversation.language,
+        max_chars=settings.chat_max_message_chars,
+    )
+    return JSONResponse(reply)
 
 
 @router.post("/api/handoffs/{ticket_id}/{step}")

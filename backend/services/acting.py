@@ -28,7 +28,7 @@ from backend.services import conversations
 class Actor:
     account: PortalAccount
     sender_id: str
-    staff_id: int | None = None  # set when a staff member acts for the caller (not yet built)
+    staff_id: int | None = None  # the helpline agent acting for the caller (assisted mode)
 
 
 def resolve_actor(db: Session, sender_id: str) -> Actor:
@@ -61,7 +61,16 @@ def acting_account(
         raise ApiError(
             401, "not_logged_in", "sender_id is required (header X-Sender-Id or ?sender_id=)"
         )
-    return resolve_actor(db, sender)
+    actor = resolve_actor(db, sender)
+    # Assisted mode (issue 6): a helpline agent drives this chat for the account's owner; the
+    # call is audited as "agent X for account Y" and the actor carries the agent's id.
+    from backend.services import staff_assist
+
+    staff_id = staff_assist.audit_call(db, sender, request.method, request.url.path)
+    if staff_id is not None:
+        db.commit()
+        actor = Actor(account=actor.account, sender_id=sender, staff_id=staff_id)
+    return actor
 
 
 ActingAccount = Annotated[Actor, Depends(acting_account)]
