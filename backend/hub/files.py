@@ -112,6 +112,20 @@ def receive_file(
     channel: str = "telegram",
 ) -> dict[str, Any]:
     """Store the file for the chat's draft registration; always answers ``{messages: [...]}``."""
+    from backend.services import contributions_upload
+
+    if contributions_upload.file_format(filename):  # .txt/.csv/.xlsx: a payroll file (issue 4)
+        return contributions_upload.receive(
+            db,
+            settings,
+            sender_id=sender_id,
+            filename=filename,
+            data=data,
+            caption=caption,
+            language=language,
+            now=now,
+            channel=channel,
+        )
     get_conversation(db, sender_id, channel, language)
     _record(
         db, sender_id, "in", caption or None, {"file": {"filename": mask_identifiers(filename)}}

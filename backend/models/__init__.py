@@ -6,6 +6,7 @@ from backend.models.analytics import AnalyticsDaily
 from backend.models.contributions import (
     Contribution,
     ContributionLine,
+    ContributionUpload,
     FclbNotice,
     Payment,
     PaymentEvent,
@@ -55,6 +56,7 @@ __all__ = [
     "PortalApplication",
     "Receipt",
     "FclbNotice",
+    "ContributionUpload",
     "RegistrationDocument",
     "RegistrationLetter",
     "ReminderSent",

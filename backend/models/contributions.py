@@ -227,3 +227,23 @@ class FclbNotice(Base):
     late_months: Mapped[int] = mapped_column(Integer)
     interest: Mapped[Decimal] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class ContributionUpload(Base):
+    """A payroll file sent in the chat (text, CSV or XLSX as base64), kept so the user can then
+    choose to import only its good lines."""
+
+    __tablename__ = "contribution_uploads"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account_id: Mapped[int] = mapped_column(ForeignKey("portal_accounts.id", ondelete="CASCADE"))
+    employer_id: Mapped[int] = mapped_column(ForeignKey("employers.id", ondelete="CASCADE"))
+    sender_id: Mapped[str] = mapped_column(String(128))
+    filename: Mapped[str] = mapped_column(String(200))
+    file_format: Mapped[str] = mapped_column(String(8))
+    month: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    content: Mapped[str] = mapped_column(Text)
+    contribution_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contributions.id", ondelete="SET NULL"), nullable=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -142,6 +142,26 @@ def import_file(body: ImportIn, db: Db, clock: Now, settings: AppSettings) -> di
     }
 
 
+class UploadImportIn(BaseModel):
+    sender_id: str = Field(min_length=1, max_length=128)
+    skip_bad_lines: bool = True
+
+
+@router.post("/uploads/{upload_id}/import", status_code=201)
+def import_upload(
+    upload_id: int, body: UploadImportIn, db: Db, clock: Now, settings: AppSettings
+) -> dict[str, Any]:
+    """A payroll file the user sent in the chat, imported again (usually skipping bad lines)."""
+    from backend.services import contributions_upload
+
+    account = service.acting_account(db, body.sender_id)
+    upload = contributions_upload.upload_of(db, account, upload_id)
+    out = contributions_upload.run_import(db, account, upload, body.skip_bad_lines, clock())
+    row = db.get(service.Contribution, out["contribution"]["id"])
+    out["contribution"] = _full(db, row, settings)
+    return out
+
+
 class TextFileLinkIn(BaseModel):
     sender_id: str = Field(min_length=1, max_length=128)
     employer_id: int

@@ -318,3 +318,13 @@ async def get_payment(client: BackendClient, sender_id: str, payment_id: int) ->
 
 async def latest_payment(client: BackendClient, sender_id: str) -> dict[str, Any]:
     return await client.request("GET", "/api/v1/payments/latest", params={"sender_id": sender_id})
+
+
+async def import_contribution_upload(
+    client: BackendClient, sender_id: str, upload_id: int, skip_bad_lines: bool = True
+) -> dict[str, Any]:
+    return await client.request(
+        "POST",
+        f"/api/v1/contributions/uploads/{upload_id}/import",
+        json={"sender_id": sender_id, "skip_bad_lines": skip_bad_lines},
+    )

@@ -48,6 +48,8 @@ MAX_WAGE = Decimal("1000000.00")
 FIRST_MONTH = "2016-06"
 FIRST_EIS_MONTH = "2018-01"
 MAX_BUTTONS = 8
+MAX_ASKED_LINES = 20  # more employees than this: the summary, not one question each
+MAX_SUMMARY_LINES = 20
 
 ACTS = [
     {"code": "both", "name_en": "SOCSO + EIS", "name_ms": "PERKESO + SIP"},
@@ -439,10 +441,14 @@ class ActionAskContribWage(Action):
                     "payload": f'/inform{{"choice":"{code}"}}',
                 }
             )
+        if line.get("from_draft"):
+            response = "utter_ask_contrib_wage_draft"
+        elif line.get("from_last_month"):
+            response = "utter_ask_contrib_wage"
+        else:
+            response = "utter_ask_contrib_wage_registered"
         dispatcher.utter_message(
-            response="utter_ask_contrib_wage"
-            if line.get("from_last_month")
-            else "utter_ask_contrib_wage_registered",
+            response=response,
             position=index + 1,
             count=len(lines),
             name=line.get("name") or "-",
@@ -456,7 +462,8 @@ class ActionAskContribWage(Action):
 
 def summary_lines(view: dict[str, Any], language: str) -> str:
     rows = []
-    for n, line in enumerate(view.get("lines") or [], start=1):
+    every = view.get("lines") or []
+    for n, line in enumerate(every[:MAX_SUMMARY_LINES], start=1):
         socso, eis, skbbk = line_shares(line)
         status = line.get("status")
         note = f" [{status}]" if status and status != "working" else ""
@@ -468,6 +475,9 @@ def summary_lines(view: dict[str, Any], language: str) -> str:
         if skbbk:
             text += f", SKBBK RM{display_amount(skbbk)}"
         rows.append(text)
+    if len(every) > MAX_SUMMARY_LINES:
+        more = len(every) - MAX_SUMMARY_LINES
+        rows.append(f"… +{more} " + ("lagi" if language == "ms" else "more"))
     return "\n".join(rows)
 
 
@@ -663,7 +673,8 @@ class ValidateContributionForm(FormValidationAction):
                 return {"contrib_type": None, "contrib_month": None}
             _account_reply(dispatcher, error)
             return retry
-        previous = last_month_wages(rows, month, view.get("id"))
+        # A saved draft keeps its own wages; a new one offers last month's.
+        previous = {} if draft is not None else last_month_wages(rows, month, view.get("id"))
         lines = []
         for line in view.get("lines") or []:
             before = previous.get(line.get("employee_id"))
@@ -676,14 +687,10 @@ class ValidateContributionForm(FormValidationAction):
                     "wage": line.get("wage"),
                     "prefill": before if before is not None else line.get("wage"),
                     "from_last_month": before is not None,
+                    "from_draft": draft is not None,
                 }
             )
-        dispatcher.utter_message(
-            response="utter_contrib_lines_intro",
-            count=len(lines),
-            month_label=month_label(month, language),
-        )
-        return {
+        slots = {
             "contrib_type": kind,
             "contrib_id": view.get("id"),
             "contrib_lines": lines,
@@ -691,6 +698,16 @@ class ValidateContributionForm(FormValidationAction):
             "contrib_view": view,
             "contrib_wage": None,
         }
+        if len(lines) > MAX_ASKED_LINES:
+            # An imported payroll of hundreds: straight to the summary, change by number.
+            dispatcher.utter_message(response="utter_contrib_many_lines", count=len(lines))
+            return {**slots, "contrib_index": len(lines), "contrib_wage": "done"}
+        dispatcher.utter_message(
+            response="utter_contrib_lines_intro",
+            count=len(lines),
+            month_label=month_label(month, language),
+        )
+        return slots
 
     async def validate_contrib_event_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -1126,3 +1143,44 @@ class ActionContributionRateAside(Action):
             eis_employee=display_amount(eis.get("employee", "0.00")),
         )
         return [SlotSet("wage_amount", None)]
+
+
+class ActionImportContributionFile(Action):
+    """'Import the good lines only' after a file with errors: the stored upload, skipping them."""
+
+    def name(self) -> str:
+        return "action_import_contribution_file"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        upload_id = None
+        for entity in tracker.latest_message.get("entities") or []:
+            if entity.get("entity") == "upload_id":
+                upload_id = str(entity.get("value") or "")
+        if not upload_id or not upload_id.isdigit():
+            dispatcher.utter_message(response="utter_contrib_import_hint")
+            return []
+        language = current_language(tracker)
+        try:
+            result = await backend_client.import_contribution_upload(
+                backend_client.backend(), tracker.sender_id, int(upload_id)
+            )
+        except backend_client.BackendUnavailable:
+            dispatcher.utter_message(response="utter_service_unavailable_general")
+            return []
+        except backend_client.BackendError as error:
+            if error.code in ("nothing_to_import", "upload_not_found", "file_has_errors"):
+                dispatcher.utter_message(response="utter_contrib_import_nothing")
+            else:
+                _account_reply(dispatcher, error)
+            return []
+        view = result.get("contribution") or {}
+        dispatcher.utter_message(
+            response="utter_contrib_import_done",
+            imported=result.get("imported", 0),
+            skipped=result.get("skipped", 0),
+            month_label=month_label(view.get("month") or "2000-01", language),
+            total=display_amount(view.get("total_amount") or "0.00"),
+        )
+        return []

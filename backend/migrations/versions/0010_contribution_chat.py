@@ -1,11 +1,12 @@
-"""contribution chat additions (issue 4): fclb_notices
+"""contribution chat additions (issue 4): fclb_notices, contribution_uploads
 
 Revision ID: 0010_contribution_chat
 Revises: 0009_registration_chat
 Create Date: 2026-11-26 09:30:00
 
 ``fclb_notices``: one late-payment interest notice per ACR/ECR paid after its due date, issued
-with the payment's receipt (QRG 7).
+with the payment's receipt (QRG 7). ``contribution_uploads``: a payroll file sent in the chat,
+kept so the user can import only its good lines after seeing the errors.
 """
 
 from __future__ import annotations
@@ -53,8 +54,37 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
     op.create_index("ix_fclb_notices_employer", "fclb_notices", ["employer_id"])
+    op.create_table(
+        "contribution_uploads",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column(
+            "account_id",
+            sa.Integer(),
+            sa.ForeignKey("portal_accounts.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column(
+            "employer_id",
+            sa.Integer(),
+            sa.ForeignKey("employers.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("sender_id", sa.String(128), nullable=False),
+        sa.Column("filename", sa.String(200), nullable=False),
+        sa.Column("file_format", sa.String(8), nullable=False),
+        sa.Column("month", sa.String(7), nullable=True),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column(
+            "contribution_id",
+            sa.Integer(),
+            sa.ForeignKey("contributions.id", ondelete="SET NULL"),
+            nullable=True,
+        ),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("contribution_uploads")
     op.drop_index("ix_fclb_notices_employer", table_name="fclb_notices")
     op.drop_table("fclb_notices")
