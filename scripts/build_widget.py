@@ -21,6 +21,9 @@ VENDOR = REPO_ROOT / "backend" / "static" / "vendor"
 FILES = (
     ("deep-chat", "dist/deepChat.bundle.js", "deep-chat/deepChat.bundle.js"),
     ("deep-chat", "LICENSE", "deep-chat/LICENSE"),
+    # the supervisors' dashboard (issue 6)
+    ("chart.js", "dist/chart.umd.min.js", "chart.js/chart.umd.min.js"),
+    ("chart.js", "LICENSE.md", "chart.js/LICENSE.md"),
 )
 
 
@@ -53,7 +56,8 @@ def main(argv: list[str] | None = None) -> int:
         "--install", action="store_true", help="run `npm ci --prefix frontend` before copying"
     )
     args = parser.parse_args(argv)
-    if args.install or not (FRONTEND / "node_modules" / "deep-chat").is_dir():
+    packages = {package for package, _, _ in FILES}
+    if args.install or not all((FRONTEND / "node_modules" / p).is_dir() for p in packages):
         npm = shutil.which("npm")
         if npm is None:
             print("npm is not on PATH; install Node.js 20+ to build the widget", file=sys.stderr)

@@ -26,6 +26,7 @@ from backend.services import (
     staff_assist,
     staff_audit,
     staff_auth,
+    staff_dashboard,
     staff_handoff,
     staff_lookup,
     web_auth,
@@ -573,6 +574,70 @@ def callback_done(
     staff_audit.record(db, staff, "callback_done", subject=row.phone, detail={"id": row.id})
     db.commit()
     return JSONResponse({"id": row.id, "status": row.status})
+
+
+# --- Supervisors' dashboard (figures from Rasa's events; see backend/analytics/ingest.py) ---
+
+
+def _supervisor_only(request: Request, settings: Settings, staff: StaffUser) -> Response | None:
+    if staff.role == "supervisor":
+        return None
+    if _wants_json(request) or request.url.path.startswith("/staff/api/"):
+        return _json_error(403, "forbidden", "supervisors only")
+    return _message(
+        request, settings, staff, "Not allowed", "Only supervisors can see the dashboard.", 403
+    )
+
+
+def _dashboard_figures(
+    request: Request, db: Session, clock: Clock
+) -> tuple[dict[str, Any] | None, str | None]:
+    try:
+        first, last = staff_dashboard.parse_range(
+            request.query_params.get("from"),
+            request.query_params.get("to"),
+            staff_dashboard.malaysia_today(clock()),
+        )
+    except staff_dashboard.RangeError as exc:
+        return None, str(exc)
+    return staff_dashboard.figures(db, first, last), None
+
+
+@router.get("/dashboard")
+def dashboard_page(request: Request, db: Db, settings: AppSettings, clock: NowClock) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _not_signed_in(request)
+    refused = _supervisor_only(request, settings, staff)
+    if refused is not None:
+        return refused
+    data, error = _dashboard_figures(request, db, clock)
+    if data is None:
+        first, last = staff_dashboard.parse_range(
+            None, None, staff_dashboard.malaysia_today(clock())
+        )
+        data = staff_dashboard.figures(db, first, last)
+    return _render(
+        request,
+        settings,
+        "staff/dashboard.html",
+        {"staff": staff, "data": data, "error": error},
+        status_code=422 if error else 200,
+    )
+
+
+@router.get("/api/dashboard")
+def dashboard_json(request: Request, db: Db, settings: AppSettings, clock: NowClock) -> Response:
+    staff = _current(request, db, settings)
+    if staff is None:
+        return _json_error(401, "not_signed_in", "staff sign-in required")
+    refused = _supervisor_only(request, settings, staff)
+    if refused is not None:
+        return refused
+    data, error = _dashboard_figures(request, db, clock)
+    if data is None:
+        return _json_error(422, "invalid_range", error or "bad range")
+    return JSONResponse(data)
 
 
 # --- Assisted mode: an agent chats with the assistant for a caller (verified by emailed code) ---
