@@ -17,7 +17,9 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
             "I can't reach ASSIST Assistant right now. Please check your connection; "
             "nothing you typed is lost — try again in a moment."
         ),
-        "offline_status": "Connection problem — trying again when you send a message.",
+        "offline_status": (
+            "Connection problem — reconnecting automatically; you can also send again."
+        ),
         "back_online": "Connected again.",
         "retry": "Try again",
         "download": "Download",
@@ -48,7 +50,9 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
             "Saya tidak dapat menghubungi ASSIST Assistant sekarang. Sila semak sambungan anda; "
             "tiada apa yang anda taip hilang — cuba sebentar lagi."
         ),
-        "offline_status": "Masalah sambungan — akan cuba semula apabila anda menghantar mesej.",
+        "offline_status": (
+            "Masalah sambungan — menyambung semula secara automatik; anda juga boleh hantar semula."
+        ),
         "back_online": "Sambungan pulih.",
         "retry": "Cuba lagi",
         "download": "Muat turun",

@@ -54,8 +54,10 @@ TEXTS = {
         "Hantar dan bayar sebelum tarikh itu untuk mengelakkan faedah bayaran lewat.",
     },
     "stop": {"en": "Stop reminders", "ms": "Henti peringatan"},
+    "submit": {"en": "Submit contributions", "ms": "Hantar caruman"},
 }
 STOP_PAYLOAD = "/reminders_off"
+SUBMIT_PAYLOAD = "/submit_contribution"  # the contributions flow (bot/domain/contributions.yml)
 
 
 def local_today(now: datetime | None = None) -> date:
@@ -166,9 +168,11 @@ class Due:
             employer=self.employer_name,
             due=day_text(self.due_date, lang),
         )
-        return [
-            {"text": text, "buttons": [{"title": TEXTS["stop"][lang], "payload": STOP_PAYLOAD}]}
+        buttons = [
+            {"title": TEXTS["submit"][lang], "payload": SUBMIT_PAYLOAD},
+            {"title": TEXTS["stop"][lang], "payload": STOP_PAYLOAD},
         ]
+        return [{"text": text, "buttons": buttons}]
 
 
 def due_reminders(db: Session, today: date) -> list[Due]:

@@ -669,8 +669,9 @@ def test_deadline_reminder_opt_in_delivery_and_opt_out_over_telegram(system: Sys
     assert "due on 15 November 2026" in reminder["message"]["text"]
     again = httpx.post(run, json={"date": "2026-11-13"}, headers=auth, timeout=30).json()
     assert again["sent"] == 0  # one reminder per month
-    stop = keyboard_of(reminder)[0]
-    assert stop["text"] == "Stop reminders"
+    titles = [b["text"] for b in keyboard_of(reminder)]
+    assert titles == ["Submit contributions", "Stop reminders"]
+    stop = keyboard_of(reminder)[1]
     emulator.user_taps(me, reminder, stop["callback_data"])
     emulator.bot_messages(1011, lambda ms: "Reminders off." in texts(ms))
     december = httpx.post(

@@ -93,7 +93,10 @@ async def test_the_job_picks_the_right_employers_on_the_right_day(
         english = by_chat["tg-501"][0][0]
         assert "October 2026 contributions" in english["text"]
         assert "due on 15 November 2026" in english["text"]
-        assert english["buttons"] == [{"title": "Stop reminders", "payload": "/reminders_off"}]
+        assert english["buttons"] == [
+            {"title": "Submit contributions", "payload": "/submit_contribution"},
+            {"title": "Stop reminders", "payload": "/reminders_off"},
+        ]
         malay = by_chat["web-abc"][0][0]["text"]
         assert "caruman Oktober 2026" in malay and "15 November 2026" in malay
         # Later runs the same month send nothing again (one reminder per month) …
@@ -152,7 +155,8 @@ def test_run_endpoint_records_the_reminder_in_the_chat(
     assert done["sent"] == 2 and done["delivered"] == 1
     with get_sessionmaker(backend_settings.database_url)() as db:
         conversation = db.get(Conversation, "web-abc")
-        assert conversation.last_buttons == ["/reminders_off"]  # the stop button passes the hub
+        # the buttons pass the hub's payload check
+        assert conversation.last_buttons == ["/submit_contribution", "/reminders_off"]
         from backend.hub import service
 
         texts = [m.get("text", "") for m in service.history(db, "web-abc")]

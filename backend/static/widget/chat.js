@@ -360,10 +360,25 @@ function createChat(history) {
 // GET /api/v1/chat/events (server-sent events, the session cookie) streams the transcript's
 // proactive messages from "now"; EventSource reconnects by itself and resumes after the last id.
 
+// The stream also brings the chat back automatically after an outage: EventSource keeps
+// reconnecting, and an open stream means the backend answers again.
 let pushed = null;
 function listenForPushed() {
   if (pushed || typeof EventSource === 'undefined') return;
   pushed = new EventSource('/api/v1/chat/events?wait=55', { withCredentials: true });
+  pushed.onopen = () => setOffline(false);
+  pushed.onerror = () => {
+    if (pushed.readyState !== EventSource.CLOSED) return; // reconnecting by itself
+    pushed = null; // refused for good (e.g. a proxy's 502): start again in a few seconds
+    setTimeout(async () => {
+      try {
+        await hub.session(language); // the cookie may be gone (401) after a long outage
+      } catch (error) {
+        setOffline(true);
+      }
+      listenForPushed();
+    }, 5000);
+  };
   pushed.onmessage = (event) => {
     let message;
     try {
