@@ -684,6 +684,33 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     )
 
 
+MENU: dict[str, list[tuple[str, str]]] = {
+    "en": [
+        ("start", "Start or start again"),
+        ("help", "What I can help with"),
+        ("language", "Bahasa Melayu / English"),
+        ("cancel", "Stop what we are doing"),
+        ("remind", "Deadline reminders: /remind on or /remind off"),
+    ],
+    "ms": [
+        ("start", "Mula atau mula semula"),
+        ("help", "Apa yang boleh saya bantu"),
+        ("language", "Bahasa Melayu / English"),
+        ("cancel", "Hentikan apa yang sedang dibuat"),
+        ("remind", "Peringatan tarikh akhir: /remind on atau /remind off"),
+    ],
+}
+
+
+async def publish_commands(bot: Any) -> None:
+    """The chat's command menu, in English and (for Malay users) Malay; best effort."""
+    try:
+        await bot.set_my_commands(MENU["en"])
+        await bot.set_my_commands(MENU["ms"], language_code="ms")
+    except TelegramError as exc:
+        logger.warning("command menu not set: %s", exc)
+
+
 def register(application: Application, gateway: Gateway) -> None:
     measured = metrics.measured
     application.add_handler(
@@ -725,7 +752,10 @@ def build_application(token: str, base_url: str = "") -> tuple[Application, Gate
     async def close_http(_app: Application) -> None:
         await http.aclose()
 
-    application = builder.post_shutdown(close_http).build()
+    async def on_start(app: Application) -> None:  # run_polling's hook
+        await publish_commands(app.bot)
+
+    application = builder.post_init(on_start).post_shutdown(close_http).build()
     register(application, gateway)
     return application, gateway
 
@@ -932,6 +962,7 @@ async def run_webhook(
             await application.bot.set_webhook(
                 url=config.url, secret_token=config.secret, allowed_updates=ALLOWED_UPDATES
             )
+            await publish_commands(application.bot)
             await application.start()
             logger.info(
                 "Telegram gateway: webhook %s on %s:%s; hub at %s",
@@ -972,6 +1003,7 @@ async def run_polling_with_outbound(
             assert application.updater is not None
             await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
             await application.start()
+            await publish_commands(application.bot)
             _stop_on_signals(server)
             logger.info(
                 "Telegram gateway: long polling; proactive messages on %s:%s; hub at %s",

@@ -680,6 +680,12 @@ def test_deadline_reminder_opt_in_delivery_and_opt_out_over_telegram(system: Sys
     assert all(r["sender_id"] != "tg-1011" for r in december["reminders"])
 
 
+def test_the_command_menu_is_published_in_both_languages(system: System) -> None:
+    menus = [c for c in system.emulator.calls("setMyCommands")]
+    assert any(m.get("language_code") == "ms" for m in menus)
+    assert any("remind" in json.dumps(m) for m in menus if not m.get("language_code"))
+
+
 def test_gateway_metrics_count_updates_replies_and_latency(system: System) -> None:
     emulator, me = system.emulator, user(1012, "en")
     emulator.user_says(me, "anything at all")

@@ -8,7 +8,7 @@
 //   - getUpdates as a real long poll (the package answers at once), with `chat_instance` on
 //     callback queries (python-telegram-bot requires it);
 //   - getMe with `is_bot`, and `date` in seconds (the package uses milliseconds);
-//   - sendChatAction, sendDocument (multipart), getFile and the file download URL;
+//   - sendChatAction, setMyCommands, sendDocument (multipart), getFile and the file download URL;
 //   - webhook delivery with the X-Telegram-Bot-Api-Secret-Token header set by setWebhook;
 //   - for the tests: POST /test/files (a file "the user sent"), GET /test/files/:id,
 //     GET /test/calls (every bot call with its parameters), POST /test/flood (answer the next
@@ -190,6 +190,7 @@ app.all('/bot:token/editMessageReplyMarkup', (req, res) => {
 });
 
 app.all('/bot:token/sendChatAction', (_req, res) => res.json({ ok: true, result: true }));
+app.all('/bot:token/setMyCommands', (_req, res) => res.json({ ok: true, result: true }));
 
 app.all('/bot:token/sendDocument', (req, res) => {
   const upload = req.uploads && req.uploads.document;
