@@ -29,6 +29,7 @@ from backend.services import (
     staff_dashboard,
     staff_handoff,
     staff_lookup,
+    staff_strings,
     web_auth,
 )
 from backend.settings import REPO_ROOT, Settings
@@ -62,8 +63,12 @@ def _render(
     cookie_value = None
     if token is None:
         token, cookie_value = web_auth.new_csrf(settings)
+    lang = staff_strings.language_of(request)
     response = templates.TemplateResponse(
-        request, name, {"csrf_token": token, **context}, status_code=status_code
+        request,
+        name,
+        {"csrf_token": token, "lang": lang, "t": staff_strings.translator(lang), **context},
+        status_code=status_code,
     )
     if cookie_value:
         response.set_cookie(
@@ -129,6 +134,24 @@ def _csrf(request: Request, settings: Settings, submitted: str) -> bool:
     return web_auth.csrf_ok(settings, request.cookies.get(web_auth.CSRF_COOKIE), submitted)
 
 
+@router.get("/language")
+def switch_language(request: Request, to: str = "en") -> Response:
+    """English or Malay console (a preference cookie; back to the page the switch was on)."""
+    referer = request.headers.get("referer", "")
+    path = referer.split(str(request.base_url).rstrip("/"), 1)[-1] if referer else ""
+    target = path if path.startswith("/staff") and "//" not in path else "/staff/lookup"
+    response = _redirect(target)
+    response.set_cookie(
+        staff_strings.LANG_COOKIE,
+        to if to in staff_strings.LANGUAGES else "en",
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="strict",
+        path="/staff",
+    )
+    return response
+
+
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, db: Db, settings: AppSettings) -> Response:
     if _current(request, db, settings) is not None:
@@ -153,9 +176,15 @@ def login_submit(
     if outcome.staff is None:
         if outcome.error == "locked":
             minutes = max(1, -(-outcome.locked_seconds // 60))
-            error = f"Too many failed sign-ins. Try again in {minutes} minutes."
+            error = staff_strings.translate(
+                staff_strings.language_of(request),
+                "Too many failed sign-ins. Try again in {minutes} minutes.",
+                minutes=minutes,
+            )
         else:
-            error = "The email address or password is not correct."
+            error = staff_strings.translate(
+                staff_strings.language_of(request), "The email address or password is not correct."
+            )
         response = _render(
             request,
             settings,
@@ -600,7 +629,8 @@ def _dashboard_figures(
         )
     except staff_dashboard.RangeError as exc:
         return None, str(exc)
-    return staff_dashboard.figures(db, first, last), None
+    lang = staff_strings.language_of(request)
+    return staff_dashboard.figures(db, first, last, lang), None
 
 
 @router.get("/dashboard")

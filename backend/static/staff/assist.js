@@ -7,12 +7,13 @@
   const form = document.getElementById('assist-form');
   const box = document.getElementById('assist-text');
   const choices = document.getElementById('assist-buttons');
+  const S = config.strings || {};
 
   function add(role, text, buttons) {
     const li = document.createElement('li');
     li.className = `msg msg-${role}`;
     const who = document.createElement('strong');
-    who.textContent = role === 'user' ? 'You:' : 'Assistant:';
+    who.textContent = `${role === 'user' ? S.You || 'You' : S.Assistant || 'Assistant'}:`;
     const span = document.createElement('span');
     span.style.whiteSpace = 'pre-wrap';
     span.textContent = ` ${text || ''}`;

@@ -3,6 +3,7 @@
 (function () {
   'use strict';
   const data = JSON.parse(document.getElementById('dashboard-data').textContent);
+  const S = JSON.parse(document.getElementById('dashboard-strings').textContent);
   if (typeof Chart === 'undefined') return;
   const COLOURS = ['#0b5cad', '#c2410c', '#15803d', '#7e22ce', '#a16207', '#0e7490'];
   const charts = [];
@@ -22,7 +23,7 @@
   charts.push(new Chart(document.getElementById('chart-language'), {
     type: 'doughnut',
     data: {
-      labels: languages.map((l) => ({ en: 'English', ms: 'Malay' })[l] || l),
+      labels: languages.map((l) => ({ en: S.English, ms: S.Malay })[l] || l),
       datasets: [{ data: languages.map((l) => data.languages[l]), backgroundColor: COLOURS }],
     },
     options: { maintainAspectRatio: false },
@@ -33,9 +34,9 @@
     data: {
       labels: data.funnels.map((f) => f.label),
       datasets: [
-        { label: 'Started', data: data.funnels.map((f) => f.started), backgroundColor: COLOURS[0] },
-        { label: 'Completed', data: data.funnels.map((f) => f.completed), backgroundColor: COLOURS[2] },
-        { label: 'Cancelled', data: data.funnels.map((f) => f.cancelled), backgroundColor: COLOURS[1] },
+        { label: S['Started'], data: data.funnels.map((f) => f.started), backgroundColor: COLOURS[0] },
+        { label: S['Completed'], data: data.funnels.map((f) => f.completed), backgroundColor: COLOURS[2] },
+        { label: S['Cancelled'], data: data.funnels.map((f) => f.cancelled), backgroundColor: COLOURS[1] },
       ],
     },
     options: { maintainAspectRatio: false, indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { precision: 0 } } } },
@@ -48,7 +49,7 @@
       type: 'bar',
       data: {
         labels: funnel.dropped_at.map((d) => d.slot),
-        datasets: [{ label: 'Stopped here', data: funnel.dropped_at.map((d) => d.count), backgroundColor: COLOURS[1] }],
+        datasets: [{ label: S['Stopped here'], data: funnel.dropped_at.map((d) => d.count), backgroundColor: COLOURS[1] }],
       },
       options: { maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
     }));

@@ -6,7 +6,9 @@
   const headers = { 'Content-Type': 'application/json', 'X-CSRF-Token': config.csrf, Accept: 'application/json' };
   const statusLine = document.getElementById('console-status');
   const say = (text) => { if (statusLine) statusLine.textContent = text; };
-  const LABEL = { user: 'User', bot: 'Bot', agent: 'Agent' };
+  const S = config.strings || {};
+  const tr = (text) => S[text] || text;
+  const LABEL = { user: tr('User'), bot: tr('Bot'), agent: tr('Agent') };
 
   async function post(url, body) {
     const res = await fetch(url, { method: 'POST', credentials: 'same-origin', headers, body: JSON.stringify(body || {}) });
@@ -36,12 +38,12 @@
         a.href = `/staff/handoffs/${t.id}`;
         a.textContent = `#${t.id}`;
         td.append(a);
-        tr.append(td, cell(t.channel), cell(t.language), cell(t.flow || '—'), cell(t.reason), cell(t.status), cell(t.created_at));
+        tr.append(td, cell(t.channel), cell(t.language), cell(t.flow || '—'), cell(t.reason), cell(tr(t.status)), cell(t.created_at));
         return tr;
       });
       if (!out.length) {
         const tr = document.createElement('tr');
-        const td = cell('Nobody is waiting.');
+        const td = cell(tr('Nobody is waiting.'));
         td.colSpan = 7;
         tr.append(td);
         out.push(tr);
@@ -74,7 +76,7 @@
   events.onmessage = (event) => addMessage(JSON.parse(event.data));
   events.addEventListener('status', (event) => {
     const status = JSON.parse(event.data).status;
-    ticketStatus.textContent = `(${status})`;
+    ticketStatus.textContent = `(${tr(status)})`;
     ticketStatus.dataset.status = status;
   });
   transcript.scrollTop = transcript.scrollHeight;
@@ -89,18 +91,18 @@
     try {
       await post(`/staff/api/handoffs/${config.ticket}/reply`, { text });
       box.value = '';
-      say('Reply sent.');
+      say(tr('Reply sent.'));
     } catch (error) {
-      say(`Not sent: ${error.message}`);
+      say(`${tr('Not sent:')} ${error.message}`);
     }
   });
   document.getElementById('hand-back').addEventListener('click', async () => {
     try {
       await post(`/staff/api/handoffs/${config.ticket}/handback`);
-      say('Handed back to the bot.');
+      say(tr('Handed back to the bot.'));
       form.remove();
     } catch (error) {
-      say(`Could not hand back: ${error.message}`);
+      say(`${tr('Could not hand back:')} ${error.message}`);
     }
   });
 })();
