@@ -82,12 +82,31 @@ FORM_SLOTS: dict[str, tuple[str, ...]] = {
     "foreign_employee_form": FOREIGN_EMPLOYEE_SLOTS,
     "domestic_employer_registration_form": DOMESTIC_REG_SLOTS,
     "supporting_documents_form": ("documents_submit_confirm",),
+    # issue 4 (the backend draft of a contribution stays, as a saved draft)
+    "contribution_form": (
+        "contrib_employer_id",
+        "act",
+        "contrib_month",
+        "contrib_type",
+        "contrib_event_date",
+        "contrib_wage",
+        "contrib_confirm",
+        "contrib_submit_confirm",
+        "contrib_lines",
+        "contrib_index",
+        "contrib_view",
+        "contrib_id",
+        "contrib_edit_one",
+    ),
+    "payment_form": ("pay_selection", "pay_model"),
+    "bank_counter_form": ("slip_reference",),
 }
 
 # Slots filled from whatever the user types; their answers never switch the language.
 FREE_TEXT_SLOTS = frozenset(
     {*PORTAL_ID_FIELDS, "login_email", "login_code", "wage_amount", *EMPLOYER_REG_FIELDS}
     | {"emp_id_no", "emp_name", "emp_dob", "emp_start_date", "emp_wage"}
+    | {"contrib_month", "contrib_wage", "contrib_event_date", "slip_reference", "pay_selection"}
     | set(FOREIGN_EMPLOYEE_FIELDS)
     | set(DOMESTIC_REG_FIELDS)
 )
@@ -117,6 +136,12 @@ INTERRUPTING_INTENTS = frozenset(
         "register_foreign_employee",
         "register_domestic_employer",
         "discard_draft",
+        "submit_contribution",
+        "ask_deadline",
+        "ask_late_interest",
+        "get_contribution_text_file",
+        "pay_online",
+        "pay_at_bank",
     }
 )
 
