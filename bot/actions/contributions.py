@@ -350,7 +350,9 @@ class ActionStartContribution(Action):
         if act:
             events.append(SlotSet("act", act))
         month = month_from_text(text, today()) if not text.startswith("/") else None
-        if month and check_month(month, act, today()) is None:
+        current = today().strftime("%Y-%m")
+        # "this month" has not ended: asked, not assumed.
+        if month and month < current and check_month(month, act, today()) is None:
             events.append(SlotSet("contrib_month", month))
         return events
 

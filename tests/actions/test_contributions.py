@@ -350,3 +350,21 @@ async def test_deadline_interest_text_file_and_rate_aside(domain, real_backend) 
     )
     quote = params(messages, "utter_rate_quote")
     assert quote["socso_employer"] == "51.65" and quote["socso_employee"] == "14.75"
+
+
+async def test_start_prefills_act_and_a_past_month_only(domain, real_backend) -> None:
+    seed(real_backend, sender_id=SENDER)
+    events, _ = await run(
+        ActionStartContribution(),
+        make_tracker(text="submit EIS for October 2026", sender_id=SENDER),
+        domain,
+    )
+    slots = slot_values(events)
+    assert slots["act"] == "act800" and slots["contrib_month"] == "2026-10"
+    events, _ = await run(
+        ActionStartContribution(),
+        make_tracker(text="nak hantar caruman bulan ni", sender_id=SENDER),
+        domain,
+    )
+    slots = slot_values(events)
+    assert slots["contrib_month"] is None and slots["act"] is None  # asked, not assumed
