@@ -47,7 +47,12 @@ def examples(files: list[Path]) -> dict[str, str]:
     """Plain example text (annotations removed, lower-cased) → intent."""
     found: dict[str, str] = {}
     for path in files:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError:
+            continue  # not training data Rasa could read either; rasa data validate reports it
+        if not isinstance(data, dict):
+            continue
         for item in data.get("nlu") or []:
             if "intent" not in item:
                 continue
