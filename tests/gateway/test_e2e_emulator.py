@@ -43,6 +43,8 @@ WEBHOOK_SECRET = "e2e-" + secrets.token_urlsafe(16)
 LONG_PAYLOAD = '/inform{"company_role": "Pengarah Urusan dan Pemilik Tunggal Syarikat Perniagaan"}'
 MARKDOWN_TEXT = "Welcome *to* _ASSIST_ [portal](x) `code` <b>!</b>"
 TIMEOUT = 30.0
+PARAGRAPHS = [f"Paragraph {n}: " + "kata " * 600 for n in range(1, 4)]  # ~3,000 characters each
+LONG_ANSWER = "\n\n".join(p.strip() for p in PARAGRAPHS)
 
 
 def _free_port() -> int:
@@ -211,6 +213,8 @@ class FakeRasa:
             ]
         if text == LONG_PAYLOAD:
             return [{"text": "Role noted: Pengarah Urusan dan Pemilik Tunggal"}]
+        if text == "tell me everything":  # longer than one Telegram message
+            return [{"text": LONG_ANSWER, "buttons": [{"title": "Done", "payload": "/affirm"}]}]
         if text in ("turn on deadline reminders", "turn off deadline reminders", "/reminders_off"):
             enabled = text == "turn on deadline reminders"  # what action_set_reminders does
             response = httpx.put(
@@ -678,6 +682,17 @@ def test_deadline_reminder_opt_in_delivery_and_opt_out_over_telegram(system: Sys
         run, json={"date": "2026-12-12", "dry_run": True}, headers=auth, timeout=30
     ).json()
     assert all(r["sender_id"] != "tg-1011" for r in december["reminders"])
+
+
+def test_a_long_answer_is_split_at_paragraphs_with_the_keyboard_on_the_last(
+    system: System,
+) -> None:
+    emulator, me = system.emulator, user(1013, "en")
+    emulator.user_says(me, "tell me everything")
+    got = emulator.bot_messages(1013, lambda ms: any(keyboard_of(m) for m in ms))
+    assert texts(got) == [p.strip() for p in PARAGRAPHS]  # one paragraph each, none cut
+    assert all(len(t) <= 4096 for t in texts(got))
+    assert [bool(keyboard_of(m)) for m in got] == [False, False, True]
 
 
 def test_the_command_menu_is_published_in_both_languages(system: System) -> None:
