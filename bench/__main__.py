@@ -11,6 +11,9 @@ Parts (default: warm, start, train, latency, memory; ``--cold`` adds cold set-up
 - ``memory``  — Rasa's resident memory idle, after load, and peak
 - ``textfile``— parse + validate a 10,000-line contribution text file; one receipt PDF
                 (``bench/textfile_import.py``, also runnable on its own)
+- ``load``    — the production profile (PostgreSQL, Redis, RabbitMQ) under ``--load-users``
+                (1 20 100) simulated employers for ``--load-replicas`` (1 2) Rasa processes:
+                turns/s, p50/p95/p99 (``bench/load.py``; opt-in: ``--only load``)
 
 Figures are medians over ``--runs`` runs (default 3; ``--cold-runs`` for the cold set-up).
 Examples::
@@ -38,7 +41,7 @@ from bench import cold, latency, train, warm  # noqa: E402
 from bench.common import Results, machine  # noqa: E402
 from scripts.processes import MODEL_PATH  # noqa: E402
 
-PARTS = ("cold", "warm", "start", "train", "latency", "memory", "textfile")
+PARTS = ("cold", "warm", "start", "train", "latency", "memory", "textfile", "load")
 
 
 def run_textfile(results: Results, runs: int, lines: int = 10_000) -> None:
@@ -69,15 +72,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--model", type=Path, default=MODEL_PATH, help="model for latency/memory")
     parser.add_argument("--json", type=Path, help="also write the figures to this JSON file")
+    parser.add_argument("--load-users", type=int, nargs="+", default=[1, 20, 100])
+    parser.add_argument("--load-replicas", type=int, nargs="+", default=[1, 2])
     args = parser.parse_args(argv)
 
-    parts = list(args.only) if args.only else [p for p in PARTS if p != "cold"]
+    parts = list(args.only) if args.only else [p for p in PARTS if p not in ("cold", "load")]
     if args.cold and "cold" not in parts:
         parts.insert(0, "cold")
     if "cold" in parts and not (args.cold or args.only):
         parts.remove("cold")
     parts = [p for p in parts if p not in args.skip]
-    if any(p in parts for p in ("start", "latency", "memory")) and not args.model.exists():
+    if any(p in parts for p in ("start", "latency", "memory", "load")) and not args.model.exists():
         print(f"No model at {args.model}: run `python3 scripts/assist.py setup`.", file=sys.stderr)
         return 2
 
@@ -119,6 +124,15 @@ def main(argv: list[str] | None = None) -> int:
         except Exception as exc:  # noqa: BLE001
             failures.append(f"latency/memory: {exc}")
             print(f"  latency/memory FAILED: {exc}", flush=True)
+
+    if "load" in parts:
+        from bench import load
+
+        try:
+            load.run(results, args.runs, args.load_users, args.load_replicas, args.model)
+        except Exception as exc:  # noqa: BLE001
+            failures.append(f"load: {exc}")
+            print(f"  load FAILED: {exc}", flush=True)
 
     print(f"\nResults (medians over the runs; {time.monotonic() - started:.0f} s in all)")
     print(results.table())

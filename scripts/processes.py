@@ -285,7 +285,9 @@ def process_specs(
             Proc(
                 replica_name("rasa", i),
                 [
-                    venv_bin(RASA_VENV, "rasa"),
+                    # `rasa run` with action replies validated against a pre-checked schema
+                    venv_bin(RASA_VENV, "python"),
+                    str(REPO / "scripts" / "rasa_serve.py"),
                     "run",
                     "-i",
                     "127.0.0.1",

@@ -267,6 +267,9 @@ def test_dockerfiles_parse_and_match_our_processes() -> None:
     assert app_cmd[app_cmd.index("--port") + 1] == str(PORTS.backend)
     rasa_cmd = values(rasa, "CMD")[-1][-1]
     assert f"-p {PORTS.rasa}" in rasa_cmd and "--enable-api" in rasa_cmd
+    assert rasa_cmd.startswith("exec python scripts/rasa_serve.py run ")  # as processes.py runs it
+    ignored = (DEPLOY / "Dockerfile.rasa.dockerignore").read_text().splitlines()
+    assert "!scripts/rasa_serve.py" in ignored
     assert '--auth-token "$RASA_TOKEN"' in rasa_cmd
     known = {"FROM", "RUN", "CMD", "ENV", "WORKDIR", "COPY", "USER", "EXPOSE", "ARG", "LABEL"}
     for commands in (app, rasa):

@@ -197,3 +197,52 @@ def test_rasa_uses_production_profile_stores(tmp_path: Path) -> None:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+SERVE_PROBE = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import jsonschema.validators as v
+import rasa_serve
+rasa_serve.install_cached_action_validation()
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+
+checks = []
+original = v.Draft202012Validator.check_schema
+v.Draft202012Validator.check_schema = classmethod(lambda cls, s: checks.append(1) or original(s))
+action = RemoteAction("action_x", None)
+ok = all(
+    action._validate_action_result({"events": [{"event": "slot", "name": "a", "value": n}],
+                                    "responses": [{"text": "hi"}]})
+    for n in range(20)
+)
+try:
+    action._validate_action_result({"events": [{"event": "slot"}], "responses": "oops"})
+    refused = None
+except ValidationError as e:
+    refused = e.message
+print("RESULT " + json.dumps({"ok": ok, "refused": refused, "schema_checks": len(checks)}))
+"""
+
+
+def test_rasa_serve_validates_action_replies_without_rechecking_the_schema(tmp_path: Path) -> None:
+    """scripts/rasa_serve.py: same acceptance and errors, no meta-schema check per reply."""
+    python = Path(venv_bin(RASA_VENV, "python"))
+    if not python.exists():
+        pytest.skip(".venv-rasa is not set up")
+    script = tmp_path / "serve_probe.py"
+    script.write_text(SERVE_PROBE)
+    done = subprocess.run(
+        [str(python), str(script), str(REPO_ROOT / "scripts")],
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    result = json.loads(lines[-1][len("RESULT ") :])
+    assert result["ok"] is True
+    assert "Failed to validate Action server response" in result["refused"]
+    assert result["schema_checks"] <= 1  # the invalid reply goes through Rasa's own check once
