@@ -272,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     from backend.logging_setup import configure_logging
 
     configure_logging(os.environ.get("ASSIST_LOG_LEVEL", "INFO"))
+    logging.getLogger("pika").setLevel(logging.WARNING)  # one line per connection step otherwise
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     env = dict(os.environ)
