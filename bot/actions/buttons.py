@@ -8,6 +8,7 @@ words and caps its buttons the same way.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -62,7 +63,8 @@ def ask_action(
     """An ``action_ask_<slot>`` class that asks with the options the tracker calls for.
 
     rasa-sdk registers every Action subclass it finds when the module is imported, so the
-    returned class must be bound to a module-level name.
+    returned class must be bound, in the calling module, to the name derived from
+    ``action_name`` (``action_ask_x`` → ``ActionAskX``): that is how it is pickled.
     """
 
     async def run(
@@ -72,8 +74,18 @@ def ask_action(
         ask_with_buttons(dispatcher, tracker, response, options(tracker), **extra)
         return []
 
+    class_name = "".join(part.title() for part in action_name.split("_"))
+    # Named as if defined in the calling module (bound there to ``class_name``): the action
+    # server's worker processes pickle the registered classes by module and name.
+    module = sys._getframe(1).f_globals["__name__"]
     return type(
-        "".join(part.title() for part in action_name.split("_")),
+        class_name,
         (Action,),
-        {"name": lambda self: action_name, "run": run, "__doc__": f"Asks {response}."},
+        {
+            "name": lambda self: action_name,
+            "run": run,
+            "__doc__": f"Asks {response}.",
+            "__module__": module,
+            "__qualname__": class_name,
+        },
     )
