@@ -168,3 +168,89 @@ class ActionSessionStart(Action):
             dispatcher.utter_message(response="utter_session_resume")
         events.append(ActionExecuted("action_listen"))
         return events
+
+
+# --- below the NLU threshold: clarify, then offer help or a person (issue 6) ---------------------
+
+# What a clarifying button says for an intent the user may have meant (both languages). Intents
+# that need an answer to a question (inform, affirm, …) are never offered.
+INTENT_LABELS: dict[str, tuple[str, str]] = {
+    "apply_portal_id": ("Apply for a portal ID", "Mohon ID portal"),
+    "login": ("Log in", "Log masuk"),
+    "ask_contribution_rate": ("Contribution for a wage", "Caruman bagi sesuatu gaji"),
+    "register_employer": ("Register my business", "Daftar perniagaan saya"),
+    "register_domestic_employer": ("Register as a domestic employer", "Daftar majikan domestik"),
+    "register_local_employee": ("Register a local employee", "Daftar pekerja tempatan"),
+    "register_foreign_employee": ("Register a foreign employee", "Daftar pekerja asing"),
+    "list_employees": ("List my employees", "Senarai pekerja saya"),
+    "upload_documents": ("Supporting documents", "Dokumen sokongan"),
+    "submit_registration": ("Submit my registration", "Hantar pendaftaran saya"),
+    "ask_registration_status": ("Registration status", "Status pendaftaran"),
+    "submit_contribution": ("Submit contributions", "Hantar caruman"),
+    "get_contribution_text_file": ("Contribution text file", "Fail teks caruman"),
+    "pay_online": ("Pay online (FPX)", "Bayar dalam talian (FPX)"),
+    "pay_at_bank": ("Pay at a bank counter", "Bayar di kaunter bank"),
+    "payment_result": ("My payment status", "Status bayaran saya"),
+    "ask_deadline": ("Payment deadline", "Tarikh akhir bayaran"),
+    "ask_late_interest": ("Late payment interest", "Faedah lewat bayar"),
+    "ask_password": ("Password help", "Bantuan kata laluan"),
+    "reminders_on": ("Turn on reminders", "Hidupkan peringatan"),
+    "reminders_off": ("Turn off reminders", "Matikan peringatan"),
+    "faq": ("A question about ASSIST", "Soalan tentang ASSIST"),
+    "help": ("What can you help with?", "Apa yang boleh anda bantu?"),
+    "human_handoff": ("Talk to a person", "Bercakap dengan pegawai"),
+    "change_language": ("Change language", "Tukar bahasa"),
+}
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many of the latest user messages in a row fell below the NLU threshold."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+        if intent != "nlu_fallback":
+            break
+        count += 1
+    return count
+
+
+def likely_intents(tracker: Tracker, limit: int = 2) -> list[str]:
+    """The most likely intents we can offer as buttons, best first."""
+    ranking = tracker.latest_message.get("intent_ranking") or []
+    names: list[str] = []
+    for item in ranking:
+        name = str((item or {}).get("name") or "").split("/")[0]
+        if name in INTENT_LABELS and name not in names and name != "human_handoff":
+            names.append(name)
+        if len(names) == limit:
+            break
+    return names
+
+
+class ActionFallback(Action):
+    """First miss: 'did you mean …?' with the two likeliest intents; second miss in a row: help
+    or a person (``utter_handoff_offer``)."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        if consecutive_fallbacks(tracker) >= 2:
+            dispatcher.utter_message(response="utter_handoff_offer")
+            return []
+        choices = likely_intents(tracker)
+        if not choices:
+            dispatcher.utter_message(response="utter_default")
+            return []
+        malay = current_language(tracker) == "ms"
+        buttons = [
+            {"title": INTENT_LABELS[name][1 if malay else 0], "payload": f"/{name}"}
+            for name in choices
+        ]
+        buttons.append({"title": INTENT_LABELS["help"][1 if malay else 0], "payload": "/help"})
+        dispatcher.utter_message(response="utter_clarify", buttons=buttons)
+        return []
