@@ -39,6 +39,8 @@ def run(folds: int, out: Path) -> dict[str, float]:
             "nlu",
             "--nlu",
             "bot/data",
+            "--domain",
+            "bot/domain",
             "--config",
             "config.yml",
             "--cross-validation",
