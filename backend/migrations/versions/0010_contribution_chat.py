@@ -53,7 +53,6 @@ def upgrade() -> None:
         sa.Column("interest", sa.Numeric(14, 2), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
     )
-    op.create_index("ix_fclb_notices_employer", "fclb_notices", ["employer_id"])
     op.create_table(
         "contribution_uploads",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -86,5 +85,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("contribution_uploads")
-    op.drop_index("ix_fclb_notices_employer", table_name="fclb_notices")
     op.drop_table("fclb_notices")
