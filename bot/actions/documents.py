@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -13,6 +13,7 @@ from rasa_sdk.types import DomainDict
 from backend.domain import registration as rules
 from bot.actions import backend_client
 from bot.actions.employees import find_registration
+from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.language import current_language
 
 logger = logging.getLogger(__name__)
@@ -175,7 +176,7 @@ class ActionStartSubmission(Action):
         ]
 
 
-class ValidateSupportingDocumentsForm(FormValidationAction):
+class ValidateSupportingDocumentsForm(AnswersOnlyFormValidation):
     def name(self) -> str:
         return "validate_supporting_documents_form"
 

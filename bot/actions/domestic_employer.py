@@ -16,7 +16,7 @@ import re
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -26,6 +26,7 @@ from backend.domain.identifiers import IdentifierError, normalise_email, parse_m
 from bot.actions import backend_client
 from bot.actions.buttons import ask_action, ask_with_buttons, option_name
 from bot.actions.foreign_employees import NATIONALITIES, NATIONALITY_ALIASES
+from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.forms_meta import DOMESTIC_REG_FIELDS, DOMESTIC_REG_SLOTS
 from bot.actions.language import current_language
 from bot.actions.portal_id import check_name, format_mobile
@@ -204,7 +205,7 @@ def reply_to_refusal(
 # --------------------------------------------------------------------------- form
 
 
-class ValidateDomesticEmployerRegistrationForm(FormValidationAction):
+class ValidateDomesticEmployerRegistrationForm(AnswersOnlyFormValidation):
     def name(self) -> str:
         return "validate_domestic_employer_registration_form"
 

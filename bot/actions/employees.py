@@ -7,7 +7,7 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -17,6 +17,7 @@ from backend.domain.identifiers import IdentifierError, mask_mykad, parse_mykad
 from backend.domain.money import MoneyError, parse_ringgit
 from bot.actions import backend_client
 from bot.actions.buttons import ask_action, ask_with_buttons
+from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.forms_meta import LOCAL_EMPLOYEE_SLOTS
 from bot.actions.language import current_language
 from bot.actions.portal_id import check_name
@@ -88,7 +89,7 @@ def _registration_id(tracker: Tracker) -> int | None:
     return int(value) if value else None
 
 
-class ValidateLocalEmployeeForm(FormValidationAction):
+class ValidateLocalEmployeeForm(AnswersOnlyFormValidation):
     def name(self) -> str:
         return "validate_local_employee_form"
 

@@ -14,7 +14,7 @@ import re
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -32,6 +32,7 @@ from bot.actions.employees import (
     gender_name,
     parse_date,
 )
+from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.forms_meta import FOREIGN_EMPLOYEE_FIELDS, FOREIGN_EMPLOYEE_SLOTS
 from bot.actions.language import current_language
 from bot.actions.portal_id import check_name
@@ -160,7 +161,7 @@ def _is_iso(value: Any) -> bool:
     return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value or "")))
 
 
-class ValidateForeignEmployeeForm(FormValidationAction):
+class ValidateForeignEmployeeForm(AnswersOnlyFormValidation):
     def name(self) -> str:
         return "validate_foreign_employee_form"
 

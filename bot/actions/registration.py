@@ -13,7 +13,7 @@ import re
 from datetime import date
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -22,6 +22,7 @@ from backend.domain import registration as rules
 from backend.domain.identifiers import IdentifierError, normalise_email
 from bot.actions import backend_client
 from bot.actions.buttons import ask_action, ask_with_buttons, choice_buttons, option_name
+from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.forms_meta import EMPLOYER_REG_FIELDS, EMPLOYER_REG_SLOTS
 from bot.actions.language import current_language
 from bot.actions.portal_id import check_name, format_mobile
@@ -252,7 +253,7 @@ def reply_to_refusal(
 # --------------------------------------------------------------------------- form
 
 
-class ValidateEmployerRegistrationForm(FormValidationAction):
+class ValidateEmployerRegistrationForm(AnswersOnlyFormValidation):
     def name(self) -> str:
         return "validate_employer_registration_form"
 
