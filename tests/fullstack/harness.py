@@ -304,6 +304,8 @@ def start_stack(
             "DOCUMENTS_DIR": str(var_dir / "documents"),
             "ASSIST_LOG_LEVEL": env.get("ASSIST_LOG_LEVEL", "INFO"),
             "PYTHONUNBUFFERED": "1",
+            # the helpline is staffed around the clock in tests (handoff, issue 6)
+            "HELPLINE_HOURS": env.get("HELPLINE_HOURS", "always"),
         }
     )
     env.update(extra_env or {})
