@@ -222,7 +222,7 @@ def test_submit_pay_and_slip(stack, service, db) -> None:  # type: ignore[no-unt
         ).scalar()
         assert receipts == 1
 
-    # --- QRG 8: a slip for the counter (another month, submitted in Malay) ------------------
+    # --- QRG 8: a slip for the counter (another month, the only unpaid ACR: no question) -----
     earlier = (year, month - 1) if month > 1 else (year - 1, 12)
     body = {
         "sender_id": sender,
@@ -235,9 +235,10 @@ def test_submit_pay_and_slip(stack, service, db) -> None:  # type: ignore[no-unt
     slip_acr = service.post(
         f"/api/v1/contributions/{cid}/submit", json={"sender_id": sender}
     ).json()["acr_no"]
-    reply = send(chat, "bayar di kaunter bank")
+    reply = send(chat, "bayar di kaunter bank")  # a Malay request; the chat stays in English
     slip_text = all_text(reply)
-    assert "Maybank" in slip_text and "tunai sahaja" in slip_text, slip_text
+    assert "Maybank, RHB Bank (cash only) or Public Bank" in slip_text, slip_text
+    assert "available at the counter from" in slip_text
     [slip] = documents(reply)
     assert slip["filename"] == f"{slip_acr}.pdf"
     with httpx.Client(base_url=stack.base_url, timeout=60) as web:
