@@ -301,3 +301,63 @@ def test_hours_parsing() -> None:
     for bad in ("weekdays 9-5", "mon 17:00-08:00", "xyz-fri 08:00-17:00"):
         with pytest.raises(ValueError):
             parse_hours(bad)
+
+
+class _Gateway:
+    """A stand-in for the Telegram gateway's proactive endpoint, on a real local port."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+
+        received: list[dict[str, Any]] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                received.append(
+                    {
+                        "path": self.path,
+                        "auth": self.headers.get("Authorization"),
+                        **json.loads(body),
+                    }
+                )
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+                self.wfile.write(b'{"sent": 1}')
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.received = received
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_agent_reply_reaches_telegram(user, agent, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    gateway = _Gateway()
+    monkeypatch.setenv("TELEGRAM_GATEWAY_URL", gateway.url)
+    try:
+        user.post(
+            "/api/v1/handoffs", json={"sender_id": "tg-555", "language": "ms"}, headers=SERVICE
+        )
+        (ticket,) = agent.get("/staff/api/handoffs").json()["tickets"]
+        res = agent.post(
+            f"/staff/api/handoffs/{ticket['id']}/reply", json={"text": "Saya boleh bantu"}
+        )
+        assert res.json() == {"status": "sent", "telegram_delivered": True}
+        (sent,) = gateway.received
+        assert sent["path"] == "/internal/v1/telegram/messages"
+        assert sent["auth"] == "Bearer test-service-token"
+        assert sent["sender_id"] == "tg-555" and sent["language"] == "ms"
+        assert sent["messages"][0]["text"] == "Ali (PERKESO): Saya boleh bantu"
+        agent.post(f"/staff/api/handoffs/{ticket['id']}/handback")
+        assert gateway.received[-1]["messages"][0]["text"] == "What is your MyKad number?"
+    finally:
+        gateway.close()
