@@ -19,13 +19,14 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from backend.domain.money import MoneyError, parse_ringgit
 from bot.actions import backend_client
+from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.language import current_language
 from bot.actions.rates import display_amount, find_amount, month_label, parse_month
 from bot.actions.registration import chosen, match_option
@@ -531,7 +532,7 @@ class ActionAskContribConfirm(Action):
 # --- the form -------------------------------------------------------------------------------
 
 
-class ValidateContributionForm(FormValidationAction):
+class ValidateContributionForm(AnswersOnlyFormValidation):
     def name(self) -> str:
         return "validate_contribution_form"
 
@@ -567,7 +568,9 @@ class ValidateContributionForm(FormValidationAction):
             dispatcher.utter_message(response="utter_invalid_contrib_choice")
             return {"contrib_employer_id": None}
         employer = next(e for e in employers if str(e["id"]) == code)
-        await show_pending(dispatcher, tracker, employer)
+        if tracker.get_slot("requested_slot") == "contrib_employer_id":
+            # The user's choice (the start action already showed it for a single employer).
+            await show_pending(dispatcher, tracker, employer)
         return {"contrib_employer_id": code}
 
     async def validate_act(

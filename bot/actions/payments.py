@@ -22,7 +22,7 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -34,6 +34,7 @@ from bot.actions.contributions import (
     money,
     registered_employers,
 )
+from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.language import current_language
 from bot.actions.rates import display_amount, month_label
 from bot.actions.registration import chosen, match_option
@@ -195,7 +196,7 @@ class ActionAskPayModel(Action):
         return []
 
 
-class ValidatePaymentForm(FormValidationAction):
+class ValidatePaymentForm(AnswersOnlyFormValidation):
     def name(self) -> str:
         return "validate_payment_form"
 
@@ -451,7 +452,7 @@ class ActionAskSlipReference(Action):
         return []
 
 
-class ValidateBankCounterForm(FormValidationAction):
+class ValidateBankCounterForm(AnswersOnlyFormValidation):
     def name(self) -> str:
         return "validate_bank_counter_form"
 

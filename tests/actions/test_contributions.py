@@ -368,3 +368,26 @@ async def test_start_prefills_act_and_a_past_month_only(domain, real_backend) ->
     )
     slots = slot_values(events)
     assert slots["contrib_month"] is None and slots["act"] is None  # asked, not assumed
+
+
+async def test_form_start_validates_no_cleared_slot(domain, real_backend) -> None:
+    """Right after the start action, its cleared slots are no answers: no error replies, and the
+    pending list is not shown a second time for the prefilled employer."""
+    ids = seed(real_backend, sender_id=SENDER)
+    employer = {"id": ids["employer_id"], "name": "TAN HARDWARE SDN BHD", "code": "E1100050233Z"}
+    tracker = make_tracker(
+        slots={"contrib_employers": [employer]},
+        text="submit contribution",
+        intent="submit_contribution",
+        active_loop=FORM,
+        slot_events={
+            "contrib_wage": None,
+            "contrib_month": None,
+            "contrib_confirm": None,
+            "contrib_employer_id": str(ids["employer_id"]),
+        },
+        sender_id=SENDER,
+    )
+    events, messages = await run(ValidateContributionForm(), tracker, domain)
+    assert messages == []
+    assert slot_values(events)["requested_slot"] == "act"
