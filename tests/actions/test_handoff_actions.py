@@ -204,3 +204,20 @@ async def test_submit_callback(domain, fake_backend) -> None:  # type: ignore[no
     assert messages[0]["response"] == "utter_callback_saved"
     assert messages[0]["phone"] == "+60123456789"
     assert slot_values(events) == {"callback_phone": None, "callback_time": None}
+
+
+async def test_accepting_the_offer_after_fallbacks_is_marked_fallback(domain, fake_backend) -> None:  # type: ignore[no-untyped-def]
+    from bot.actions.handoff import UTTERED_RESPONSE_KEY
+
+    fake_backend.routes["POST /api/v1/handoffs"] = (200, {"status": "queued", "waiting": 1})
+    tracker = make_tracker(intent="human_handoff", text="/human_handoff")
+    tracker.events[:0] = [
+        {"event": "user", "text": "zzz", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {
+            "event": "bot",
+            "text": "Talk to a person?",
+            "metadata": {UTTERED_RESPONSE_KEY: "utter_handoff_offer"},
+        },
+    ]
+    await run(ActionHandoffRequest(), tracker, domain)
+    assert fake_backend.body()["reason"] == "fallback"
