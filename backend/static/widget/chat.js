@@ -125,6 +125,7 @@ function setOffline(value) {
   if (value === offline) return;
   offline = value;
   showStatus(value ? t('offline_status') : '');
+  if (value) reconnectSoon(3000); // probe until it is back
   if (!value) {
     const line = document.createElement('p');
     line.textContent = t('back_online');
@@ -360,24 +361,34 @@ function createChat(history) {
 // GET /api/v1/chat/events (server-sent events, the session cookie) streams the transcript's
 // proactive messages from "now"; EventSource reconnects by itself and resumes after the last id.
 
-// The stream also brings the chat back automatically after an outage: EventSource keeps
-// reconnecting, and an open stream means the backend answers again.
+// The stream also brings the chat back automatically after an outage: while the chat is offline
+// it is re-opened every few seconds, and an open stream means the backend answers again.
 let pushed = null;
+let reconnectTimer = null;
+
+function reconnectSoon(delay) {
+  if (pushed) pushed.close();
+  pushed = null;
+  clearTimeout(reconnectTimer);
+  reconnectTimer = setTimeout(async () => {
+    try {
+      await hub.session(language); // keeps the session; a new cookie only if it was lost
+    } catch (error) {
+      setOffline(true);
+      reconnectSoon(3000); // still down: try again
+      return;
+    }
+    listenForPushed();
+  }, delay);
+}
+
 function listenForPushed() {
   if (pushed || typeof EventSource === 'undefined') return;
   pushed = new EventSource('/api/v1/chat/events?wait=55', { withCredentials: true });
   pushed.onopen = () => setOffline(false);
   pushed.onerror = () => {
-    if (pushed.readyState !== EventSource.CLOSED) return; // reconnecting by itself
-    pushed = null; // refused for good (e.g. a proxy's 502): start again in a few seconds
-    setTimeout(async () => {
-      try {
-        await hub.session(language); // the cookie may be gone (401) after a long outage
-      } catch (error) {
-        setOffline(true);
-      }
-      listenForPushed();
-    }, 5000);
+    // CONNECTING: EventSource retries by itself (the server's stream ended, or a blip).
+    if (pushed && pushed.readyState === EventSource.CLOSED) reconnectSoon(5000);
   };
   pushed.onmessage = (event) => {
     let message;
