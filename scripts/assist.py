@@ -389,6 +389,15 @@ def cmd_test(args: argparse.Namespace) -> None:
         ],
         rasa_env,
     )
+    nlu_results = VAR / "results" / "nlu"
+    shutil.rmtree(nlu_results, ignore_errors=True)  # never gate on an old report
+    step(
+        "NLU held-out test set (rasa test nlu --nlu tests/nlu)",
+        [rasa, "test", "nlu", "--nlu", "tests/nlu", "--model", str(MODEL_PATH)]
+        + ["--out", str(nlu_results), "--no-plot"],
+        rasa_env,
+    )
+    step("NLU quality gate", [venv_bin(VENV, "python"), "-m", "bench.nlu_check", str(nlu_results)])
     pytest_args = [venv_bin(VENV, "python"), "-m", "pytest", *args.pytest_args]
     say("Unit, full-stack and browser tests (pytest)")
     code = subprocess.run(pytest_args, cwd=REPO, env=env).returncode
