@@ -44,10 +44,13 @@ def checklist_text(checklist: list[dict[str, Any]], language: str) -> str:
     lines = []
     for item in checklist:
         name = item.get("name_ms" if language == "ms" else "name_en") or item.get("doc_type")
-        mark = "✅" if item.get("uploaded") or item.get("generated") else "⬜"
+        # A generated form still has to be printed, signed and uploaded: ticked only once it is.
+        mark = "✅" if item.get("uploaded") else "⬜"
         optional = (
             "" if item.get("mandatory") else (" (pilihan)" if language == "ms" else " (optional)")
         )
+        if item.get("generated") and not item.get("uploaded"):
+            optional += " — borang di bawah" if language == "ms" else " — form below"
         lines.append(f"{mark} {name}{optional}")
     return "\n".join(lines)
 

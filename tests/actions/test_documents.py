@@ -190,3 +190,18 @@ async def test_status(domain, fake_backend):
 def test_missing_text_in_malay():
     text = missing_text({"missing_fields": ["postcode"], "needs_employee": True}, "ms")
     assert "- poskod" in text and "sekurang-kurangnya seorang pekerja" in text
+
+
+def test_a_generated_form_is_ticked_only_once_uploaded():
+    from bot.actions.documents import checklist_text
+
+    text = checklist_text(
+        [
+            {"doc_type": "borang_1", "name_en": "Borang 1", "mandatory": True,
+             "generated": "borang_1", "uploaded": 0},
+            {"doc_type": "borang_2", "name_en": "Borang 2", "mandatory": True,
+             "generated": "borang_2", "uploaded": 1},
+        ],
+        "en",
+    )  # fmt: skip
+    assert text.splitlines() == ["⬜ Borang 1 — form below", "✅ Borang 2"]
