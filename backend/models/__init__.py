@@ -15,13 +15,13 @@ from backend.models.contributions import (
 )
 from backend.models.conversations import Conversation, ConversationMessage
 from backend.models.email import OutboxEmail
+from backend.models.insight import AnalyticsConversationDay, AnalyticsFlowRun, AnalyticsSender
 from backend.models.registration import (
     Employee,
     Employer,
     RegistrationDocument,
     RegistrationLetter,
 )
-from backend.models.insight import AnalyticsConversationDay, AnalyticsFlowRun, AnalyticsSender
 from backend.models.reminders import ReminderSent, ReminderSubscription, TelegramCallback
 from backend.models.staff import (
     AssistedSession,
