@@ -75,8 +75,9 @@ def login(stack, service, language: str, transcript: Transcript):  # type: ignor
     talk(client, transcript, applicant.email)
     code = six_digit_code(email_text(newest_email_to(stack.outbox_dir, applicant.email, before)))
     replies = talk(client, transcript, code)
-    if any("agree" in b.get("payload", "") for m in replies for b in m.get("buttons") or []):
-        replies = talk(client, transcript, button_payload(replies, "agree"))
+    # The portal's terms of use ("I Agree" / "Saya Setuju") before anything else.
+    expect(replies, transcript, "terms", "terma")
+    replies = talk(client, transcript, button_payload(replies, "/affirm"))
     return client, applicant
 
 
