@@ -294,8 +294,9 @@ def process_specs(
                     "-p",
                     str(port),
                     "--enable-api",
-                    "--auth-token",
-                    base.get("RASA_TOKEN", ""),
+                    # One argument: a generated token may start with "-", which argparse
+                    # would take for an option if it were separate.
+                    f"--auth-token={base.get('RASA_TOKEN', '')}",
                     "--model",
                     str(model_path),
                     "--endpoints",

@@ -270,7 +270,7 @@ def test_dockerfiles_parse_and_match_our_processes() -> None:
     assert rasa_cmd.startswith("exec python scripts/rasa_serve.py run ")  # as processes.py runs it
     ignored = (DEPLOY / "Dockerfile.rasa.dockerignore").read_text().splitlines()
     assert "!scripts/rasa_serve.py" in ignored
-    assert '--auth-token "$RASA_TOKEN"' in rasa_cmd
+    assert '--auth-token="$RASA_TOKEN"' in rasa_cmd
     known = {"FROM", "RUN", "CMD", "ENV", "WORKDIR", "COPY", "USER", "EXPOSE", "ARG", "LABEL"}
     for commands in (app, rasa):
         assert {c.cmd for c in commands} <= known  # the parser itself accepts any word
