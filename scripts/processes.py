@@ -234,6 +234,13 @@ def process_specs(
         if password:
             base["RASA_TRACKER_PASSWORD"] = password
 
+    if with_telegram is None:
+        with_telegram = bool(base.get("TELEGRAM_BOT_TOKEN"))
+    if with_telegram:
+        # The gateway's loopback HTTP server carries the proactive endpoint (reminders, payment
+        # results, agent replies) and /metrics; the backend needs its address to reach Telegram.
+        base.setdefault("TELEGRAM_GATEWAY_PORT", "8444")
+        base.setdefault("TELEGRAM_GATEWAY_URL", f"http://127.0.0.1:{base['TELEGRAM_GATEWAY_PORT']}")
     replicas, action_servers = replica_counts(base)
     rasa_urls = [f"http://127.0.0.1:{ports.rasa_port(i)}" for i in range(replicas)]
     # The hub pins each sender to one of these by a stable hash (backend/hub/replicas.py).
@@ -317,8 +324,6 @@ def process_specs(
     procs.append(
         Proc("analytics", [venv_bin(VENV, "python"), "-m", "backend.analytics.consumer"], base)
     )
-    if with_telegram is None:
-        with_telegram = bool(base.get("TELEGRAM_BOT_TOKEN"))
     if with_telegram:
         procs.append(Proc("telegram", [venv_bin(VENV, "python"), "-m", "gateway.telegram"], base))
     return procs
