@@ -393,7 +393,17 @@ def cmd_test(args: argparse.Namespace) -> None:
     shutil.rmtree(nlu_results, ignore_errors=True)  # never gate on an old report
     step(
         "NLU held-out test set (rasa test nlu --nlu tests/nlu)",
-        [rasa, "test", "nlu", "--nlu", "tests/nlu", "--model", str(MODEL_PATH)]
+        [
+            rasa,
+            "test",
+            "nlu",
+            "--nlu",
+            "tests/nlu",
+            "--domain",
+            "bot/domain",
+            "--model",
+            str(MODEL_PATH),
+        ]
         + ["--out", str(nlu_results), "--no-plot"],
         rasa_env,
     )
