@@ -29,7 +29,10 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
         "submit": "Send",
         "input_label": "Your message",
         "attach": "Attach a document",
-        "attach_hint": "PDF, JPEG or PNG, at most 10 MB — for the supporting-documents step",
+        "attach_hint": (
+            "PDF, JPEG or PNG for supporting documents; a .txt, .csv or .xlsx payroll file"
+            " for contributions; at most 10 MB"
+        ),
         "too_big": (
             "That file is larger than 10 MB, so I did not send it. "
             "Please attach a PDF, JPEG or PNG of at most 10 MB."
@@ -62,7 +65,10 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
         "submit": "Hantar",
         "input_label": "Mesej anda",
         "attach": "Lampirkan dokumen",
-        "attach_hint": "PDF, JPEG atau PNG, tidak melebihi 10 MB — untuk langkah dokumen sokongan",
+        "attach_hint": (
+            "PDF, JPEG atau PNG untuk dokumen sokongan; fail gaji .txt, .csv atau .xlsx"
+            " untuk caruman; tidak melebihi 10 MB"
+        ),
         "too_big": (
             "Fail itu melebihi 10 MB, jadi saya tidak menghantarnya. "
             "Sila lampirkan PDF, JPEG atau PNG tidak melebihi 10 MB."
