@@ -15,6 +15,7 @@ from rasa_sdk.types import DomainDict
 from backend.domain.identifiers import IdentifierError, normalise_email
 from bot.actions import backend_client
 from bot.actions.language import current_language
+from bot.actions.typed_answers import typed_answer
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,11 @@ class ValidateLoginForm(FormValidationAction):
             minutes=minutes(result.get("expires_in_seconds", 600), 10),
         )
         return None
+
+    async def extract_login_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return typed_answer(tracker, "login_email", normalise_email)
 
     async def validate_login_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -22,6 +22,7 @@ from backend.domain.identifiers import (
 from bot.actions import backend_client
 from bot.actions.forms_meta import PORTAL_ID_FIELDS, PORTAL_ID_SLOTS, label_vars
 from bot.actions.language import current_language
+from bot.actions.typed_answers import typed_answer
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +103,11 @@ class ValidatePortalIdForm(FormValidationAction):
                 dispatcher.utter_message(response="utter_invalid_mykad_length")
             return {"mykad": None}
         return {"mykad": mykad.number}
+
+    async def extract_email(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        return typed_answer(tracker, "email", normalise_email)
 
     def validate_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -196,3 +196,30 @@ async def test_submit_field_rejected_clears_that_field(domain, fake_backend):
     events, messages = await run(ActionSubmitPortalId(), submitted_tracker(), domain)
     assert responses(messages) == ["utter_portal_id_field_rejected"]
     assert slot_values(events)["mobile"] is None
+
+
+@pytest.mark.parametrize("intent", ["affirm", "nlu_fallback", "inform"])
+async def test_an_email_is_the_answer_whatever_the_intent(domain, intent):
+    """'corrected.4ab5@example.com' reads as affirm to the classifier; from_text refuses affirm,
+    so without the shape check the form rejected the answer and the user got a fallback."""
+    tracker = make_tracker(
+        slots={"applicant_name": "Aminah binti Abdullah"},
+        text="corrected.4ab513f6@example.com",
+        intent=intent,
+        active_loop="portal_id_form",
+        requested_slot="email",
+    )
+    events, messages = await run(ValidatePortalIdForm(), tracker, domain)
+    assert slot_values(events)["email"] == "corrected.4ab513f6@example.com"
+    assert messages == []
+
+
+async def test_a_non_email_is_not_taken_by_shape(domain):
+    tracker = make_tracker(
+        text="yes",
+        intent="affirm",
+        active_loop="portal_id_form",
+        requested_slot="email",
+    )
+    events, _ = await run(ValidatePortalIdForm(), tracker, domain)
+    assert "email" not in slot_values(events)
