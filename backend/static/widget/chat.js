@@ -271,9 +271,9 @@ function labelControls() {
     input.setAttribute('aria-multiline', 'true');
     input.setAttribute('aria-label', t('input_label'));
   }
-  const buttons = root.querySelectorAll('#input .input-button');
-  const button = buttons.length ? buttons[buttons.length - 1] : null; // the send button is the only one
-  if (button) {
+  // The send button is deep-chat's only input button (no microphone, camera or attachment buttons
+  // are configured); while it swaps state a second copy may briefly exist, so name every one.
+  root.querySelectorAll('#input .input-button').forEach((button) => {
     button.setAttribute('role', 'button');
     button.setAttribute('aria-label', t('submit'));
     if (!button.hasAttribute('tabindex')) button.setAttribute('tabindex', '0');
@@ -286,12 +286,31 @@ function labelControls() {
         }
       });
     }
-  }
+  });
   const messages = root.getElementById('messages');
   if (messages) {
     messages.setAttribute('role', 'region'); // replies are read out by #chat-announcer, not twice
     messages.setAttribute('aria-label', t('heading'));
   }
+  watchControls(root);
+}
+
+// deep-chat rebuilds its input area when the send button changes state (submit, loading, disabled)
+// and after some layout changes, and the new elements come without our names. onComponentRender
+// does not fire for those, so a screen-reader user could meet an unnamed button: re-label whenever
+// the input area's elements change. Only child lists are watched, so our own setAttribute calls
+// do not wake the observer again.
+let controlsObserver = null;
+let observedRoot = null;
+function watchControls(root) {
+  if (controlsObserver && observedRoot === root) return;
+  if (controlsObserver) controlsObserver.disconnect();
+  observedRoot = root;
+  controlsObserver = new MutationObserver(() => {
+    const unnamed = root.querySelector('#input .input-button:not([aria-label]), #text-input:not([aria-label])');
+    if (unnamed) labelControls();
+  });
+  controlsObserver.observe(root, { childList: true, subtree: true });
 }
 
 function createChat(history) {
