@@ -2,7 +2,7 @@
 the middle of the form, and the connection lost and found again (issue 5's widget tests).
 
 Playwright + Debian's chromium against the full-stack SQLite stack (real Rasa, action server and
-backend), with the fixtures of tests/browser/.
+backend).
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from tests.browser.conftest import browser, page, web_stack  # noqa: F401 - fixtures
 from tests.fullstack.chat import ChatError, all_text, asked_field, drive_portal_form
 
 pytestmark = [pytest.mark.browser, pytest.mark.fullstack]
@@ -22,7 +21,7 @@ TURN_MS = 90_000
 class Widget:
     """Types into the widget or clicks its buttons; answers what the hub answered (its JSON)."""
 
-    def __init__(self, page) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    def __init__(self, page) -> None:  # type: ignore[no-untyped-def]
         self.page = page
         self.transcript: list[str] = []
 
@@ -62,13 +61,13 @@ class Widget:
         return "\n".join(self.transcript)
 
 
-def _open(page, web_stack) -> Widget:  # type: ignore[no-untyped-def]  # noqa: F811
+def _open(page, web_stack) -> Widget:  # type: ignore[no-untyped-def]
     page.goto(f"{web_stack.base_url}/chat", wait_until="domcontentloaded")
     page.locator("#assist-chat #text-input").wait_for(state="visible", timeout=30_000)
     return Widget(page)
 
 
-def test_qrg1_by_typing_and_clicking_ends_with_the_pdf_download(page, web_stack) -> None:  # noqa: F811
+def test_qrg1_by_typing_and_clicking_ends_with_the_pdf_download(page, web_stack) -> None:
     from tests.fullstack.test_portal_id import make_applicant
 
     widget = _open(page, web_stack)
@@ -90,7 +89,7 @@ def test_qrg1_by_typing_and_clicking_ends_with_the_pdf_download(page, web_stack)
         assert pdf.read(5) == b"%PDF-"
 
 
-def test_a_reload_in_the_middle_of_the_form_keeps_the_conversation(page, web_stack) -> None:  # noqa: F811
+def test_a_reload_in_the_middle_of_the_form_keeps_the_conversation(page, web_stack) -> None:
     from tests.fullstack.test_portal_id import make_applicant
 
     widget = _open(page, web_stack)
@@ -108,7 +107,7 @@ def test_a_reload_in_the_middle_of_the_form_keeps_the_conversation(page, web_sta
     assert asked_field(replies) == "email", f"the form did not go on after the reload:\n{widget}"
 
 
-def test_connection_lost_is_said_and_recovers_by_itself(page, web_stack) -> None:  # noqa: F811
+def test_connection_lost_is_said_and_recovers_by_itself(page, web_stack) -> None:
     widget = _open(page, web_stack)
     page.wait_for_timeout(1000)  # the event stream is open
 

@@ -1,7 +1,7 @@
 """The web widget: a deadline reminder pushed to an open chat, and its Stop button (real stack).
 
 Playwright + Debian's chromium against the full-stack SQLite stack (real Rasa and action server),
-like tests/browser/: opt in for the page's own chat, run the reminder job, and the reminder shows
+opt in for the page's own chat, run the reminder job, and the reminder shows
 up in the open page without a reload; pressing "Stop reminders" turns them off through the bot.
 """
 
@@ -11,8 +11,6 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
-
-from tests.browser.conftest import browser, page, web_stack  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.fullstack]
 
@@ -36,7 +34,7 @@ def _bind_account(stack, sender_id: str) -> None:  # type: ignore[no-untyped-def
     )
 
 
-def test_a_reminder_reaches_the_open_widget_and_stop_works(page, web_stack) -> None:  # noqa: F811
+def test_a_reminder_reaches_the_open_widget_and_stop_works(page, web_stack) -> None:
     from backend.hub import sessions
 
     page.goto(f"{web_stack.base_url}/chat", wait_until="domcontentloaded")
