@@ -17,6 +17,7 @@ from backend.db import get_db
 from backend.deps import Clock, get_app_settings, get_clock
 from backend.services import registration_documents as documents
 from backend.services import registration_employees as employees
+from backend.services import registration_linking as linking
 from backend.services import registrations as service
 from backend.services.acting import ActingAccount
 from backend.services.registration_submit import submit as submit_registration
@@ -159,10 +160,13 @@ def add_employee(
     registration_id: int, body: EmployeeIn, actor: ActingAccount, db: Db, clock: NowClock
 ) -> dict[str, Any]:
     employer = service.get_owned(db, actor, registration_id)
+    data = employees.EmployeeInput(**body.model_dump())
+    now = clock()
     try:
-        employee, warnings = employees.add(
-            db, employer, employees.EmployeeInput(**body.model_dump()), clock()
-        )
+        if linking.wants_link(data):
+            # Found by the SSFW search and confirmed: the record answers the rest.
+            linking.fill_from_record(db, employer, data, now.date())
+        employee, warnings = employees.add(db, employer, data, now)
     except Exception:
         db.rollback()
         raise

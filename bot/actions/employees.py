@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -14,14 +14,42 @@ from rasa_sdk.types import DomainDict
 
 from backend.domain import registration as rules
 from backend.domain.identifiers import IdentifierError, mask_mykad, parse_mykad
-from backend.domain.money import MoneyError, parse_ringgit
 from bot.actions import backend_client
 from bot.actions.buttons import ask_action, ask_with_buttons
+from bot.actions.choices import chosen, match_option
 from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.forms_meta import LOCAL_EMPLOYEE_SLOTS
 from bot.actions.language import current_language
-from bot.actions.portal_id import check_name
-from bot.actions.registration import chosen, match_option
+from bot.actions.person_answers import (
+    GENDER_ALIASES,
+    GENDERS,
+    birth_date,
+    display_date,
+    gender_answer,
+    gender_name,
+    iso_date,
+    name_answer,
+    parse_date,
+    start_date_answer,
+    wage_answer,
+)
+from bot.actions.registration_lookup import (
+    employer_since,
+    find_registration,
+    registration_id,
+    registration_or_reply,
+    reply_not_ready,
+)
+
+__all__ = [
+    "GENDERS",
+    "GENDER_ALIASES",
+    "display_date",
+    "employer_since",
+    "find_registration",
+    "gender_name",
+    "parse_date",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -38,55 +66,13 @@ ID_ALIASES = {
     "army": ("army", "tentera", "military", "askar"),
     "police": ("police", "polis"),
 }
-GENDERS = [
-    {"code": "male", "name_en": "Male", "name_ms": "Lelaki"},
-    {"code": "female", "name_en": "Female", "name_ms": "Perempuan"},
-]
-GENDER_ALIASES = {"male": ("m", "lelaki", "man", "l"), "female": ("f", "perempuan", "woman", "p")}
-_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y", "%d/%m/%y")
 
 
 def _today() -> date:
     return date.today()
 
 
-def parse_date(text: Any) -> date | None:
-    raw = " ".join(str(text or "").split())
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    return None
-
-
-def display_date(iso: Any, language: str = "en") -> str:
-    try:
-        return date.fromisoformat(str(iso)).strftime("%d/%m/%Y")
-    except ValueError:
-        return str(iso or "-")
-
-
-def gender_name(code: Any, language: str) -> str:
-    for row in GENDERS:
-        if row["code"] == code:
-            return row["name_ms"] if language == "ms" else row["name_en"]
-    return str(code or "-")
-
-
-def employer_since(view: dict[str, Any]) -> str | None:
-    """The earliest day the employer can have employed anyone (as the backend reckons it)."""
-    if view.get("business_start_date"):
-        return str(view["business_start_date"])
-    number = str(view.get("registration_no") or "")
-    if view.get("registration_no_format") == "ssm" and number[:4].isdigit():
-        return f"{number[:4]}-01-01"
-    return None
-
-
-def _registration_id(tracker: Tracker) -> int | None:
-    value = tracker.get_slot("registration_id")
-    return int(value) if value else None
+_registration_id = registration_id
 
 
 class ValidateLocalEmployeeForm(AnswersOnlyFormValidation):
@@ -187,21 +173,17 @@ class ValidateLocalEmployeeForm(AnswersOnlyFormValidation):
     async def validate_emp_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        cleaned, error = check_name(value)
-        if error:
-            dispatcher.utter_message(response="utter_invalid_emp_name")
-            return {"emp_name": None}
-        return {"emp_name": cleaned}
+        return name_answer("emp_name", value, dispatcher, "utter_invalid_emp_name")
 
     async def validate_emp_dob(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value or "")) and tracker.get_slot("emp_id_no"):
+        if iso_date(value) and tracker.get_slot("emp_id_no"):
             # Filled from the MyKad or the records (already ISO), not typed.
-            if parse_date(value):
-                return {"emp_dob": str(value)}
-        born = parse_date(value)
-        if born is None or born > _today() or born.year < 1900:
+            return {"emp_dob": str(value)}
+        today = _today()
+        born = birth_date(value, today)
+        if born is None or born > today or born.year < 1900:
             dispatcher.utter_message(response="utter_invalid_emp_dob")
             return {"emp_dob": None}
         return {"emp_dob": born.isoformat()}
@@ -209,11 +191,7 @@ class ValidateLocalEmployeeForm(AnswersOnlyFormValidation):
     async def validate_emp_gender(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = match_option(chosen(value, tracker), GENDERS, GENDER_ALIASES)
-        if code is None:
-            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", GENDERS)
-            return {"emp_gender": None}
-        return {"emp_gender": code}
+        return gender_answer("emp_gender", value, dispatcher, tracker)
 
     async def validate_emp_person_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -233,41 +211,12 @@ class ValidateLocalEmployeeForm(AnswersOnlyFormValidation):
     async def validate_emp_start_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        started = parse_date(value)
-        if started is None:
-            dispatcher.utter_message(response="utter_invalid_emp_start_date")
-            return {"emp_start_date": None}
-        since_text = tracker.get_slot("emp_employer_since")
-        since = date.fromisoformat(since_text) if since_text else None
-        try:
-            check = rules.check_start_date(started, _today(), since)
-        except rules.RegistrationError as error:
-            if error.code == "start_date_future":
-                dispatcher.utter_message(response="utter_invalid_emp_start_future")
-            else:
-                dispatcher.utter_message(
-                    response="utter_invalid_emp_start_before_employer",
-                    employer_since=display_date(since_text),
-                )
-            return {"emp_start_date": None}
-        if check.warnings:
-            dispatcher.utter_message(
-                response="utter_employee_late_registration", days=(_today() - started).days
-            )
-        return {"emp_start_date": started.isoformat()}
+        return start_date_answer("emp_start_date", value, dispatcher, tracker, _today())
 
     async def validate_emp_wage(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        try:
-            wage = parse_ringgit(str(value or ""))
-        except (MoneyError, ValueError):
-            dispatcher.utter_message(response="utter_invalid_wage")
-            return {"emp_wage": None}
-        if wage <= 0:
-            dispatcher.utter_message(response="utter_invalid_wage")
-            return {"emp_wage": None}
-        return {"emp_wage": f"{wage:.2f}"}
+        return wage_answer("emp_wage", value, dispatcher)
 
 
 ActionAskEmpIdType = ask_action(
@@ -297,26 +246,6 @@ def clear_employee() -> list[EventType]:
     return [SlotSet(slot, None) for slot in LOCAL_EMPLOYEE_SLOTS]
 
 
-async def find_registration(tracker: Tracker) -> dict[str, Any] | None:
-    """The registration employees are added to: the chat's, else the account's draft."""
-    client = backend_client.backend()
-    registration_id = _registration_id(tracker)
-    if registration_id:
-        return await client.get_registration(tracker.sender_id, registration_id)
-    listing = await client.list_registrations(tracker.sender_id)
-    # An employer's or a domestic employer's registration (QRG 3 adds workers to either);
-    # a draft first, the newest of each kind first.
-    rows = [
-        r
-        for r in listing.get("registrations") or []
-        if r.get("registration_type") in ("employer", "domestic")
-    ]
-    rows.sort(key=lambda r: (r.get("status") != "draft", -int(r.get("id") or 0)))
-    if not rows:
-        return None
-    return await client.get_registration(tracker.sender_id, int(rows[0]["id"]))
-
-
 class ActionStartLocalEmployee(Action):
     def name(self) -> str:
         return "action_start_local_employee"
@@ -324,23 +253,9 @@ class ActionStartLocalEmployee(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        not_ready = [SlotSet("employee_ready", False)]
-        try:
-            view = await find_registration(tracker)
-        except backend_client.BackendUnavailable:
-            dispatcher.utter_message(response="utter_service_unavailable_general")
-            return not_ready
-        except backend_client.BackendError as error:
-            if error.code == "not_logged_in":
-                dispatcher.utter_message(response="utter_registration_login_first")
-            elif error.code == "terms_not_accepted":
-                dispatcher.utter_message(response="utter_registration_terms_first")
-            else:
-                dispatcher.utter_message(response="utter_employee_register_employer_first")
-            return not_ready
+        view = await registration_or_reply(dispatcher, tracker)
         if not view:
-            dispatcher.utter_message(response="utter_employee_register_employer_first")
-            return not_ready
+            return [SlotSet("employee_ready", False)]
         dispatcher.utter_message(
             response="utter_employee_intro",
             employer_name=view.get("employer_name") or view.get("reference") or "-",
@@ -415,39 +330,61 @@ class ActionSaveLocalEmployee(Action):
 
 
 class ActionListEmployees(Action):
+    """This registration's employees as the portal lists them (ID numbers masked)."""
+
     def name(self) -> str:
         return "action_list_employees"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        view = await registration_or_reply(dispatcher, tracker)
+        if not view:
+            return []
         try:
-            view = await find_registration(tracker)
-            if not view:
-                dispatcher.utter_message(response="utter_employee_register_employer_first")
-                return []
             listing = await backend_client.backend().list_employees(
                 tracker.sender_id, int(view["id"])
             )
-        except backend_client.BackendUnavailable:
-            dispatcher.utter_message(response="utter_service_unavailable_general")
-            return []
-        except backend_client.BackendError as error:
-            if error.code == "not_logged_in":
-                dispatcher.utter_message(response="utter_registration_login_first")
-            else:
-                dispatcher.utter_message(response="utter_employee_register_employer_first")
+        except (backend_client.BackendUnavailable, backend_client.BackendError) as error:
+            reply_not_ready(error, dispatcher)
             return []
         employees = listing.get("employees") or []
         if not employees:
             dispatcher.utter_message(response="utter_employee_list_empty")
             return [SlotSet("registration_id", view.get("id"))]
+        language = current_language(tracker)
         lines = "\n".join(
-            f"{row.get('no') or n}. {row.get('name')} ({row.get('id_no_masked')}), "
-            f"{display_date(row.get('start_date'))}, RM{row.get('monthly_wage')}"
-            for n, row in enumerate(employees, start=1)
+            employee_line(row, n, language) for n, row in enumerate(employees, start=1)
         )
         dispatcher.utter_message(
             response="utter_employee_list", count=len(employees), employees=lines
         )
         return [SlotSet("registration_id", view.get("id"))]
+
+
+ID_TYPE_LABELS = {
+    "mykad": ("MyKad", "MyKad"),
+    "old_ic": ("Old IC", "IC lama"),
+    "army": ("Army", "Tentera"),
+    "police": ("Police", "Polis"),
+    "passport": ("Passport", "Pasport"),
+}
+STATUS_LABELS = {
+    "pending": ("pending submission", "menunggu penghantaran"),
+    "registered": ("registered", "berdaftar"),
+}
+
+
+def employee_line(row: dict[str, Any], number: int, language: str) -> str:
+    """One row of the listing: No., ID type, ID no. (masked), date of birth, name, gender,
+    status, start date (the portal's columns), then the wage."""
+    index = 1 if language == "ms" else 0
+    id_type = row.get("id_type") or ""
+    status = row.get("status") or ""
+    return (
+        f"{row.get('no') or number}. {ID_TYPE_LABELS.get(id_type, (id_type, id_type))[index]} "
+        f"{row.get('id_no_masked') or '-'} | {display_date(row.get('date_of_birth'))} | "
+        f"{row.get('name')} | {gender_name(row.get('gender'), language)} | "
+        f"{STATUS_LABELS.get(status, (status, status))[index]} | "
+        f"{display_date(row.get('start_date'))} | RM{row.get('monthly_wage')}"
+    )
