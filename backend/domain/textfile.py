@@ -91,9 +91,13 @@ class LineError:
     line: int
     code: str
     message: str
+    values: dict[str, str] | None = None  # for a reply worded in the user's language
 
     def to_dict(self) -> dict[str, object]:
-        return {"line": self.line, "code": self.code, "message": self.message}
+        out: dict[str, object] = {"line": self.line, "code": self.code, "message": self.message}
+        if self.values:
+            out["values"] = dict(self.values)
+        return out
 
 
 @dataclass
@@ -269,15 +273,24 @@ def _table_totals(month: tuple[int, int], scheme: str) -> set[int]:
     from backend.domain.rates import ceiling_for
 
     tables = load_tables()
-    ceiling = ceiling_for(date(month[0], month[1], 1))
-    chosen = (tables.socso_cat1, tables.socso_cat2) if scheme == "socso" else (tables.eis,)
+    first_day = date(month[0], month[1], 1)
+    ceiling = ceiling_for(first_day)
+    chosen = (
+        ((tables.socso_cat1, tables.skbbk_cat1), (tables.socso_cat2, tables.skbbk_cat2))
+        if scheme == "socso"
+        else ((tables.eis, None),)
+    )
     allowed = {0}
-    for table in chosen:
+    for table, skbbk in chosen:
         for band in table.bands:
             if band.wage_from <= ceiling:
                 allowed.add(to_sen(band.employer + band.employee))
                 if scheme == "socso":
                     allowed.add(to_sen(band.employer))  # employer-only Employment Injury
+                if skbbk is not None and first_day >= date(2026, 6, 1):
+                    # From June 2026 the employee's SKBBK may be counted in the amount too.
+                    extra = skbbk.row_for(band.wage_to or band.wage_from).employee
+                    allowed.add(to_sen(band.employer + band.employee + extra))
     return allowed
 
 

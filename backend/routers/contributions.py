@@ -121,7 +121,7 @@ def create(body: ContributionIn, db: Db, clock: Now, settings: AppSettings) -> d
 @router.post("/import", status_code=201)
 def import_file(body: ImportIn, db: Db, clock: Now, settings: AppSettings) -> dict[str, Any]:
     account = service.acting_account(db, body.sender_id)
-    row, errors, imported = service.import_file(
+    row, errors, imported, notes = service.import_file(
         db,
         account,
         body.employer_id,
@@ -139,6 +139,7 @@ def import_file(body: ImportIn, db: Db, clock: Now, settings: AppSettings) -> di
         "imported": imported,
         "skipped": len(errors),
         "errors": [e.to_dict() for e in errors],
+        "notes": [n.to_dict() for n in notes],
     }
 
 

@@ -24,7 +24,8 @@ from backend.domain import business_days, deadlines, textfile
 from backend.domain import contributions as domain
 from backend.domain.contribution_refs import make_reference
 from backend.domain.money import format_ringgit
-from backend.domain.rates import WorkerFacts
+from backend.domain.rates import WorkerFacts, ceiling_for
+from backend.domain.rates import load_tables as rates_tables
 from backend.errors import ApiError
 from backend.models import Contribution, ContributionLine, Employee, Employer, PortalAccount
 from backend.services import files
@@ -541,9 +542,12 @@ def import_file(
     skip_bad_lines: bool,
     now: datetime,
     sender_id: str | None = None,
-) -> tuple[Contribution, list[textfile.LineError], int]:
+) -> tuple[Contribution, list[textfile.LineError], int, list[textfile.LineError]]:
     """A text file or CSV payroll sheet → one draft. Any bad line → nothing imported, unless
-    ``skip_bad_lines`` (then the good lines are, and the bad ones are reported)."""
+    ``skip_bad_lines`` (then the good lines are, and the bad ones are reported).
+
+    Returns the draft, the skipped lines' errors, the number imported, and notes (lines of a
+    223-character file whose wage had to be taken from the band of its amount)."""
     employer = employer_of(db, account, employer_id)
     _check_choice("type", contribution_type, TYPES)
     _check_choice("act", act, ACTS)
@@ -554,30 +558,26 @@ def import_file(
         return worker_for(emp) if emp else None
 
     inputs: list[LineInput] = []
+    notes: list[textfile.LineError] = []
     errors: list[textfile.LineError]
     if file_format == "text":
-        parsed = textfile.parse_text_file(
-            content,
-            employer.employer_code,
-            now.date(),
-            lookup,
-            single_scheme="eis" if act == "act800" else "socso",
-        )
+        parsed, scheme = _parse_text(content, employer, act, now.date(), lookup, employees)
         errors = list(parsed.errors)
         months = {r.month for r in parsed.records}
         if len(months) > 1:
             raise ApiError(
                 422, "several_months", "the file holds several months: import one month at a time"
             )
-        if parsed.kind is not None and parsed.kind != "combined":
-            raise ApiError(
-                422,
-                "single_scheme_file",
-                "223-character files carry no wages: use the combined 278-character file or a CSV",
-            )
         the_month = months.pop() if months else (parse_month(month, now.date()) if month else None)
-        for r in parsed.records:
-            inputs.append(LineInput(id_no=r.id_no, wage=textfile.from_sen(r.wage_sen or 0)))
+        if parsed.kind is not None and parsed.kind != "combined":
+            # The older SOCSO-only or EIS-only file: the draft holds that act alone.
+            act = "act4" if scheme == "socso" else "act800"
+            converted = _single_scheme_inputs(parsed.records, employees, scheme)
+            inputs, notes = converted.inputs, converted.notes
+            errors += converted.errors
+        else:
+            for r in parsed.records:
+                inputs.append(LineInput(id_no=r.id_no, wage=textfile.from_sen(r.wage_sen or 0)))
     elif file_format in ("csv", "xlsx"):
         if not month:
             raise ApiError(422, "invalid_month", "month: a payroll sheet needs the month (YYYY-MM)")
@@ -631,7 +631,159 @@ def import_file(
         sender_id,
         medium="text_file" if file_format == "text" else file_format,
     )
-    return row, errors, len(inputs)
+    return row, errors, len(inputs), notes
+
+
+def _parse_text(
+    content: str,
+    employer: Employer,
+    act: str,
+    today: date,
+    lookup: textfile.Lookup,
+    employees: list[Employee],
+) -> tuple[textfile.ParseResult, str]:
+    """Parse a text file; for a 223-character file, also decide whether it is SOCSO or EIS.
+
+    The older file does not say which scheme it holds. ``act4``/``act800`` from the caller
+    decide; with ``both`` (the chat, where the user just attaches the file) it is read both
+    ways and the reading whose amounts fit the employees better wins. A file that fits both
+    equally (e.g. a single line whose amount is in both tables) is refused with a question.
+    """
+    first_scheme = "eis" if act == "act800" else "socso"
+    parsed = textfile.parse_text_file(
+        content, employer.employer_code, today, lookup, single_scheme=first_scheme
+    )
+    if parsed.kind in (None, "combined") or act != "both":
+        return parsed, first_scheme
+    readings = []
+    for scheme in ("socso", "eis"):
+        reading = (
+            parsed
+            if scheme == first_scheme
+            else textfile.parse_text_file(
+                content, employer.employer_code, today, lookup, single_scheme=scheme
+            )
+        )
+        converted = _single_scheme_inputs(reading.records, employees, scheme)
+        bad = len(reading.errors) + len(converted.errors)
+        readings.append((bad, len(converted.notes), scheme, reading))
+    readings.sort(key=lambda r: (r[0], r[1]))
+    best, other = readings
+    if (best[0], best[1]) == (other[0], other[1]):
+        raise ApiError(
+            422,
+            "single_scheme_ambiguous",
+            "the 223-character file could be SOCSO-only or EIS-only: say which (act4 or act800)",
+        )
+    return best[3], best[2]
+
+
+@dataclass
+class _Converted:
+    inputs: list[LineInput]
+    errors: list[textfile.LineError]
+    notes: list[textfile.LineError]
+
+
+def _scheme_amounts(shares: domain.Shares, scheme: str) -> set[Decimal]:
+    """What a 223-character line's amount may be: both shares together (SOCSO with or without
+    the employee's SKBBK, which the older file predates)."""
+    if scheme == "eis":
+        return {shares.eis_employer + shares.eis_employee}
+    socso = shares.socso_employer + shares.socso_employee
+    return {socso, socso + shares.skbbk_employee}
+
+
+def _single_scheme_inputs(
+    records: list[textfile.Record], employees: list[Employee], scheme: str
+) -> _Converted:
+    """223-character records → draft lines. The file carries the amount, not the wages: the
+    registered wage is used when it gives that amount for the employee's category and month;
+    otherwise the top of the table band the amount belongs to (reported as a note, so the user
+    can correct the wage); an amount no wage gives is an error on its line."""
+    out = _Converted([], [], [])
+    act = "act4" if scheme == "socso" else "act800"
+    label = "SOCSO" if scheme == "socso" else "EIS"
+    tables = rates_tables()
+    for record in records:
+        emp = _find_employee(employees, record.id_no)
+        if emp is None:
+            continue  # already reported as unknown_employee by the parser
+        amount = textfile.from_sen(record.amount_sen or 0)
+        status = record.status or "working"
+        period = f"{record.month[1]:02d}/{record.month[0]}"
+        if amount == 0:
+            if status == "working":
+                out.errors.append(
+                    textfile.LineError(
+                        record.line,
+                        "amount_mismatch",
+                        "the amount is 0.00 but no status is given (S or T for a month "
+                        "without wages)",
+                    )
+                )
+                continue
+            candidates = [Decimal("0.00")]
+        else:
+            ceiling = ceiling_for(date(record.month[0], record.month[1], 1))
+            tops = [
+                b.wage_to
+                for b in tables.socso_cat1.bands
+                if b.wage_to is not None and b.wage_to <= ceiling
+            ]
+            candidates = [Decimal(emp.monthly_wage).quantize(Decimal("0.01")), *tops]
+        found: Decimal | None = None
+        try:
+            for wage in candidates:
+                shares = domain.employee_shares(
+                    domain.EmployeeMonth(
+                        emp.id_no,
+                        wage,
+                        status=status,
+                        event_date=record.employment_date,
+                        facts=_facts(emp),
+                    ),
+                    record.month,
+                    act,
+                )
+                if amount in _scheme_amounts(shares, scheme):
+                    found = wage
+                    break
+        except domain.ContributionError as exc:
+            out.errors.append(textfile.LineError(record.line, exc.code, exc.message))
+            continue
+        if found is None:
+            out.errors.append(
+                textfile.LineError(
+                    record.line,
+                    "amount_mismatch",
+                    f"RM{amount} is not a {label} amount for {emp.name} in {period} at any wage "
+                    f"(registered wage RM{format_ringgit(emp.monthly_wage)})",
+                )
+            )
+            continue
+        if amount and found != candidates[0]:
+            out.notes.append(
+                textfile.LineError(
+                    record.line,
+                    "wage_from_band",
+                    f"the file has no wages: RM{format_ringgit(found)} (the top of the band "
+                    f"for RM{amount}) is used for {emp.name} instead of the registered "
+                    f"RM{format_ringgit(emp.monthly_wage)}; change it before submitting if needed",
+                    values={
+                        "name": emp.name,
+                        "wage": format_ringgit(found),
+                        "amount": format_ringgit(amount),
+                        "registered": format_ringgit(emp.monthly_wage),
+                    },
+                )
+            )
+        out.inputs.append(
+            LineInput(
+                employee_id=emp.id, wage=found, status=status, event_date=record.employment_date
+            )
+        )
+    return out
 
 
 def _text_file(

@@ -16,6 +16,7 @@ import base64
 import logging
 import re
 from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
@@ -39,6 +40,8 @@ _MONTHS = {
 }  # fmt: skip
 _ISO = re.compile(r"(20\d\d)[-_/.]?(0[1-9]|1[0-2])(?!\d)")
 _MMYYYY = re.compile(r"(?<!\d)(0[1-9]|1[0-2])[-_/.]?(20\d\d)")
+_EIS_HINT = re.compile(r"(?i)(?<![a-z])(eis|sip|act ?800|akta ?800)(?![a-z])")
+_SOCSO_HINT = re.compile(r"(?i)(?<![a-z])(socso|perkeso|act ?4|akta ?4)(?![a-z0-9])")
 _NAMED = re.compile(r"(?i)(jan|feb|mac|mar|apr|mei|may|jun|jul|ogo|aug|sep|okt|oct|nov|dis|dec)"
                     r"[a-z]*[-_ .]?(20\d\d)")  # fmt: skip
 
@@ -54,10 +57,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Akaun anda belum mempunyai majikan berdaftar, jadi tiada caruman untuk diimport.",
     ),
     "unreadable": (
-        "I couldn't read {filename}: {reason} Send the ASSIST text file (278 characters a line), "
-        "or a CSV/XLSX sheet with the columns ID, name, wage.",
+        "I couldn't read {filename}: {reason} Send the ASSIST text file (278 characters a line, "
+        "or the older 223-character SOCSO-only or EIS-only file), or a CSV/XLSX sheet with the "
+        "columns ID, name, wage.",
         "Saya tidak dapat membaca {filename}: {reason} Hantar fail teks ASSIST (278 aksara "
-        "setiap baris), atau helaian CSV/XLSX dengan lajur ID, nama, gaji.",
+        "setiap baris, atau fail lama 223 aksara PERKESO sahaja atau SIP sahaja), atau helaian "
+        "CSV/XLSX dengan lajur ID, nama, gaji.",
     ),
     "errors": (
         "{filename} has {count} line(s) with errors, so nothing was imported:\n{lines}\n"
@@ -70,6 +75,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "RM{total}. Review it and submit when ready.",
         "{imported} pekerja daripada {filename} telah diimport ke dalam draf bagi {month}: "
         "jumlah RM{total}. Semak dan hantar apabila bersedia.",
+    ),
+    "wage_notes": (
+        "The file has no wages, so for {count} employee(s) I used the top of the wage band their "
+        "amount belongs to (their registered wage gives a different amount):\n{lines}\n"
+        "Change those wages in the review if needed.",
+        "Fail itu tiada gaji, jadi bagi {count} pekerja saya guna had atas jalur gaji yang "
+        "sepadan dengan amaun mereka (gaji berdaftar memberi amaun lain):\n{lines}\n"
+        "Ubah gaji itu semasa semakan jika perlu.",
     ),
     "refused": (
         "I couldn't import {filename}: {reason}",
@@ -86,11 +99,11 @@ REASONS: dict[str, tuple[str, str]] = {
         "the file holds several months; send one month per file.",
         "fail itu mengandungi beberapa bulan; hantar satu bulan bagi setiap fail.",
     ),
-    "single_scheme_file": (
-        "223-character SOCSO-only or EIS-only files carry no wages; use the combined "
-        "278-character file or a CSV.",
-        "fail 223 aksara (PERKESO sahaja atau SIP sahaja) tiada gaji; guna fail gabungan 278 "
-        "aksara atau CSV.",
+    "single_scheme_ambiguous": (
+        "this 223-character file could be SOCSO-only or EIS-only. Send it again with the "
+        "caption 'SOCSO' or 'EIS'.",
+        "fail 223 aksara ini mungkin PERKESO sahaja atau SIP sahaja. Hantar semula dengan "
+        "kapsyen 'PERKESO' atau 'SIP'.",
     ),
     "nothing_to_import": ("no line could be imported.", "tiada baris yang boleh diimport."),
     "invalid_month": (
@@ -133,6 +146,20 @@ def month_hint(*texts: str | None) -> str | None:
         if match:
             return f"{match.group(2)}-{_MONTHS[match.group(1).lower()[:3]]:02d}"
     return None
+
+
+def act_hint(*texts: str | None) -> str:
+    """'EIS', 'sip_102026.txt' → act800; 'SOCSO', 'perkeso.txt' → act4; else both (inferred
+    from the amounts for an older 223-character file)."""
+    for text in texts:
+        if not text:
+            continue
+        eis, socso = _EIS_HINT.search(text), _SOCSO_HINT.search(text)
+        if eis and not socso:
+            return "act800"
+        if socso and not eis:
+            return "act4"
+    return "both"
 
 
 def _previous_month(today: date) -> str:
@@ -190,17 +217,25 @@ def decode(kind: str, data: bytes) -> str:
 
 
 def run_import(
-    db: Session, account: PortalAccount, upload: ContributionUpload, skip: bool, now: datetime
+    db: Session,
+    account: PortalAccount,
+    upload: ContributionUpload,
+    skip: bool,
+    now: datetime,
+    act: str | None = None,
 ) -> dict[str, Any]:
-    """Import the stored upload; ``ApiError`` (e.g. ``file_has_errors``) when refused."""
-    row, errors, imported = contributions.import_file(
+    """Import the stored upload; ``ApiError`` (e.g. ``file_has_errors``) when refused.
+
+    ``act`` matters only for an older 223-character file (SOCSO-only or EIS-only): the caption's
+    hint when the file is first sent, else the file name's, else inferred from the amounts."""
+    row, errors, imported, notes = contributions.import_file(
         db,
         account,
         upload.employer_id,
         upload.content,
         upload.file_format,
         "Monthly",
-        "both",
+        act or act_hint(upload.filename),
         upload.month,
         skip,
         now,
@@ -213,15 +248,43 @@ def run_import(
         "imported": imported,
         "skipped": len(errors),
         "errors": [e.to_dict() for e in errors],
+        "notes": [n.to_dict() for n in notes],
         "upload_id": upload.id,
     }
 
 
-def error_lines(errors: list[dict[str, Any]]) -> str:
-    shown = [f"- line {e['line']}: {e['message']}" for e in errors[:MAX_ERRORS_SHOWN]]
+def error_lines(errors: list[dict[str, Any]], language: str | None = None) -> str:
+    word = "baris" if language == "ms" else "line"
+    shown = [f"- {word} {e['line']}: {e['message']}" for e in errors[:MAX_ERRORS_SHOWN]]
     if len(errors) > MAX_ERRORS_SHOWN:
         shown.append(f"- … +{len(errors) - MAX_ERRORS_SHOWN}")
     return "\n".join(shown)
+
+
+def note_lines(notes: list[dict[str, Any]], language: str | None) -> str:
+    """'- line 2: Tan Ah Kow RM3,100.00 (amount RM68.60; registered wage RM3,000.00)'."""
+    word, amount, registered = (
+        ("baris", "amaun", "gaji berdaftar")
+        if language == "ms"
+        else ("line", "amount", "registered wage")
+    )
+    shown = []
+    for note in notes[:MAX_ERRORS_SHOWN]:
+        v = note.get("values") or {}
+        shown.append(
+            f"- {word} {note['line']}: {v.get('name', '-')} RM{_comma(v.get('wage'))} "
+            f"({amount} RM{_comma(v.get('amount'))}; {registered} RM{_comma(v.get('registered'))})"
+        )
+    if len(notes) > MAX_ERRORS_SHOWN:
+        shown.append(f"- … +{len(notes) - MAX_ERRORS_SHOWN}")
+    return "\n".join(shown)
+
+
+def _comma(value: Any) -> str:
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value or "-")
 
 
 def receive(
@@ -279,7 +342,7 @@ def receive(
     db.add(upload)
     db.commit()
     try:
-        result = run_import(db, account, upload, False, now)
+        result = run_import(db, account, upload, False, now, act_hint(caption, filename))
     except ApiError as exc:
         db.rollback()
         detail = exc.detail if isinstance(exc.detail, dict) else {}
@@ -293,7 +356,7 @@ def receive(
                     language,
                     filename=filename,
                     count=len(errors),
-                    lines=error_lines(errors),
+                    lines=error_lines(errors, language),
                 ),
                 "buttons": [
                     {
@@ -320,6 +383,13 @@ def receive(
         ),
         "buttons": [{"title": review, "payload": "/submit_contribution"}],
     }
+    if result["notes"]:
+        message["text"] += "\n\n" + _text(
+            "wage_notes",
+            language,
+            count=len(result["notes"]),
+            lines=note_lines(result["notes"], language),
+        )
     return _reply(db, conversation, sender_id, message, None, upload_id=upload.id)
 
 

@@ -1,0 +1,177 @@
+"""The older 223-character SOCSO-only / EIS-only ASSIST text file, imported from real files
+(``tests/backend/data``): CRLF and LF, zero- and space-padded amounts, statuses, every bad line
+reported with its number, nothing imported from a file with errors unless the user skips them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from backend.db import get_sessionmaker
+from backend.models import Contribution
+from backend.services.contributions_upload import act_hint
+from tests.backend.contribution_helpers import seed
+from tests.backend.helpers import install_clock
+from tests.backend.test_contributions_upload import attach, web_sender
+
+DATA = Path(__file__).parent / "data"
+SENDER = "web-boss"
+
+
+def read(name: str) -> bytes:
+    return (DATA / name).read_bytes()
+
+
+def prepare(client, backend_app, backend_settings, sender: str = SENDER) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    clock = install_clock(backend_app)
+    clock.now = datetime(2026, 11, 26, 3, 0)
+    return seed(backend_settings, sender_id=sender)
+
+
+def import_body(ids: dict[str, int], name: str, act: str = "both", skip: bool = False) -> dict:  # type: ignore[type-arg]
+    return {
+        "sender_id": SENDER,
+        "employer_id": ids["employer_id"],
+        "format": "text",
+        "content": read(name).decode("ascii"),
+        "act": act,
+        "skip_bad_lines": skip,
+    }
+
+
+def count(settings) -> int:  # type: ignore[no-untyped-def]
+    with get_sessionmaker(settings.database_url)() as db:
+        return db.scalar(select(func.count()).select_from(Contribution)) or 0
+
+
+def test_the_files_are_what_they_say() -> None:
+    crlf = read("socso_223_crlf_zero_padded.txt")
+    lf = read("eis_223_lf_space_padded.txt")
+    assert crlf.count(b"\r\n") == 3 and all(len(x) == 223 for x in crlf.split(b"\r\n")[:-1])
+    assert b"\r" not in lf and all(len(x) == 223 for x in lf.split(b"\n")[:-1])
+    assert lf.split(b"\n")[0][200:214] == b"780".rjust(14)  # space-padded
+    assert crlf.split(b"\r\n")[0][200:214] == b"4390".zfill(14)  # zero-padded
+
+
+def test_act_hint() -> None:
+    assert act_hint("EIS", "x.txt") == "act800"
+    assert act_hint(None, "sip_102026.txt") == "act800"
+    assert act_hint("caruman PERKESO", "x.txt") == "act4"
+    assert act_hint(None, "payroll.txt") == "both"
+    assert act_hint("SOCSO dan SIP", "x.txt") == "both"
+
+
+def test_socso_file_crlf_zero_padded(
+    client, backend_app, backend_settings, service_headers
+) -> None:  # type: ignore[no-untyped-def]
+    ids = prepare(client, backend_app, backend_settings)
+    body = import_body(ids, "socso_223_crlf_zero_padded.txt")
+    res = client.post("/api/v1/contributions/import", json=body, headers=service_headers)
+    assert res.status_code == 201, res.text
+    out = res.json()
+    view = out["contribution"]
+    # Read as SOCSO (its amounts fit no EIS reading): an Act 4 draft, no EIS.
+    assert view["act"] == "act4" and view["medium"] == "text_file" and view["month"] == "2026-10"
+    assert out["imported"] == 3 and out["errors"] == []
+    lines = {x["name"]: x for x in view["lines"]}
+    siti = lines["Siti Nurhaliza binti Ahmad"]
+    assert siti["wage"] == "1950.00"  # the registered wage gives RM43.90
+    assert Decimal(siti["socso_employer"]) + Decimal(siti["socso_employee"]) == Decimal("43.90")
+    tan = lines["Tan Ah Kow"]
+    # RM68.60 is the RM3,000.01-3,100 band: its top, not the registered RM3,000, and a note.
+    assert tan["wage"] == "3100.00"
+    assert Decimal(tan["socso_employer"]) + Decimal(tan["socso_employee"]) == Decimal("68.60")
+    assert [(n["line"], n["code"]) for n in out["notes"]] == [(2, "wage_from_band")]
+    rahim = lines["Rahim Uddin"]  # found by SSFW number; unpaid leave, nothing due
+    assert rahim["status"] == "T" and rahim["wage"] == "0.00" and rahim["socso_employer"] == "0.00"
+    assert view["eis"] == {"employer": "0.00", "employee": "0.00"}
+    assert Decimal(view["act4_amount"]) == Decimal("43.90") + Decimal("68.60") + Decimal(
+        siti["skbbk_employee"]
+    ) + Decimal(tan["skbbk_employee"])
+
+
+def test_eis_file_lf_space_padded(client, backend_app, backend_settings, service_headers) -> None:  # type: ignore[no-untyped-def]
+    ids = prepare(client, backend_app, backend_settings)
+    body = import_body(ids, "eis_223_lf_space_padded.txt")
+    res = client.post("/api/v1/contributions/import", json=body, headers=service_headers)
+    assert res.status_code == 201, res.text
+    view = res.json()["contribution"]
+    assert view["act"] == "act800" and view["total_employees"] == 2
+    assert view["eis"] == {"employer": "9.80", "employee": "9.80"}
+    assert view["socso"] == {"employer": "0.00", "employee": "0.00"}
+    assert view["act800_amount"] == "19.60" and res.json()["notes"] == []
+
+
+def test_declared_act_that_does_not_fit_is_refused_line_by_line(
+    client, backend_app, backend_settings, service_headers
+) -> None:  # type: ignore[no-untyped-def]
+    ids = prepare(client, backend_app, backend_settings)
+    body = import_body(ids, "eis_223_lf_space_padded.txt", act="act4")
+    res = client.post("/api/v1/contributions/import", json=body, headers=service_headers)
+    assert res.status_code == 422
+    detail = res.json()["detail"]
+    assert detail["code"] == "file_has_errors"
+    assert [e["line"] for e in detail["errors"]] == [1, 2]
+    assert count(backend_settings) == 0
+
+
+def test_every_bad_line_with_its_number_then_skip(
+    client, backend_app, backend_settings, service_headers
+) -> None:  # type: ignore[no-untyped-def]
+    ids = prepare(client, backend_app, backend_settings)
+    body = import_body(ids, "socso_223_with_errors.txt")
+    res = client.post("/api/v1/contributions/import", json=body, headers=service_headers)
+    assert res.status_code == 422
+    errors = res.json()["detail"]["errors"]
+    assert [(e["line"], e["code"]) for e in errors] == [
+        (2, "wrong_employer_code"),
+        (3, "unknown_employee"),
+        (4, "amount_mismatch"),
+        (5, "future_month"),
+        (6, "wrong_length"),
+        (7, "missing_date"),
+    ]
+    assert count(backend_settings) == 0  # nothing imported
+    res = client.post(
+        "/api/v1/contributions/import",
+        json=import_body(ids, "socso_223_with_errors.txt", skip=True),
+        headers=service_headers,
+    )
+    assert res.status_code == 201, res.text
+    out = res.json()
+    assert out["imported"] == 1 and out["skipped"] == 6
+    assert out["contribution"]["lines"][0]["name"] == "Siti Nurhaliza binti Ahmad"
+
+
+def test_sent_in_the_chat(client, backend_app, backend_settings) -> None:  # type: ignore[no-untyped-def]
+    """Attached in the widget like any payroll file: imported, with the band note in Malay."""
+    sender = web_sender(client, "ms")
+    prepare(client, backend_app, backend_settings, sender=sender)
+    reply = attach(client, read("socso_223_crlf_zero_padded.txt"), "caruman_oktober_2026.txt")
+    assert "refused" not in reply, reply
+    text = reply["messages"][0]["text"]
+    assert "3 pekerja" in text and "had atas jalur gaji" in text
+    assert "baris 2: Tan Ah Kow RM3,100.00 (amaun RM68.60" in text
+    reply = attach(client, read("socso_223_with_errors.txt"), "caruman.txt")
+    assert reply["refused"] == "file_has_errors"
+    for n in range(2, 8):
+        assert f"baris {n}:" in reply["messages"][0]["text"]
+
+
+def test_one_line_that_fits_both_schemes_asks_which(
+    client, backend_app, backend_settings, service_headers
+) -> None:  # type: ignore[no-untyped-def]
+    """A zero-amount unpaid-leave line is valid SOCSO and valid EIS: the user is asked."""
+    ids = prepare(client, backend_app, backend_settings)
+    line = read("socso_223_crlf_zero_padded.txt").split(b"\r\n")[2].decode("ascii")
+    body = {**import_body(ids, "socso_223_crlf_zero_padded.txt"), "content": line + "\r\n"}
+    res = client.post("/api/v1/contributions/import", json=body, headers=service_headers)
+    assert res.status_code == 422
+    assert res.json()["detail"]["code"] == "single_scheme_ambiguous"
+    res = client.post(
+        "/api/v1/contributions/import", json={**body, "act": "act4"}, headers=service_headers
+    )
+    assert res.status_code == 201 and res.json()["contribution"]["act"] == "act4"
