@@ -21,18 +21,19 @@ from fastapi import (
     Form,
     Header,
     HTTPException,
+    Query,
     Request,
     Response,
     UploadFile,
 )
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from backend.db import get_db
 from backend.deps import Clock, get_clock
-from backend.hub import files, limits, service, sessions
+from backend.hub import events, files, limits, presence, service, sessions
 from backend.hub.rasa_client import RasaClient, close_rasa_client, get_rasa_client
 from backend.hub.widget_strings import WIDGET_STRINGS
 from backend.services.registration_documents import MAX_UPLOAD_BYTES
@@ -46,6 +47,7 @@ async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(lifespan=lifespan)
+router.include_router(presence.router)  # the console's "agent is typing" signal
 templates = Jinja2Templates(directory=REPO_ROOT / "backend" / "templates")
 
 _TG_SENDER = re.compile(r"^tg-[A-Za-z0-9_-]{1,64}$")
@@ -214,8 +216,39 @@ async def post_file(
 async def get_history(
     session: Annotated[sessions.ChatSession, Depends(current_session)],
     db: Annotated[Session, Depends(get_db)],
+    after: Annotated[int, Query(ge=0, description="only messages with a larger id")] = 0,
 ) -> dict[str, Any]:
-    return {"language": session.language, "messages": service.history(db, session.sender_id)}
+    """The transcript (ids included) and ``last_id``: the event stream's ``after`` cursor."""
+    return {
+        "language": session.language,
+        "messages": service.history(db, session.sender_id, after=after),
+        "last_id": events.last_message_id(db, session.sender_id),
+    }
+
+
+@router.get("/api/v1/chat/events", tags=["chat"])
+async def chat_events(
+    request: Request,
+    session: Annotated[sessions.ChatSession, Depends(current_session)],
+    settings: Annotated[Settings, Depends(app_settings)],
+    db: Annotated[Session, Depends(get_db)],
+    wait: Annotated[float, Query(description="seconds before the stream ends")] = 25.0,
+    after: Annotated[str | None, Query(description="the last message id already shown")] = None,
+) -> StreamingResponse:
+    """Pushed messages (an agent's reply, a reminder, a payment result) and the agent's typing,
+    as server-sent events: after ``Last-Event-ID``, else ``after``, else from now."""
+    start = events.start_after(
+        request.headers.get("last-event-id"),
+        after,
+        events.last_message_id(db, session.sender_id),
+    )
+    return StreamingResponse(
+        events.widget_stream(
+            settings, session.sender_id, start, max_seconds=max(0.0, min(wait, 55.0))
+        ),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 # --- gateway door ---

@@ -165,20 +165,23 @@ def _mask_data(data: dict[str, Any]) -> dict[str, Any]:
 HISTORY_LIMIT = 500
 
 
-def history(db: Session, sender_id: str, limit: int = HISTORY_LIMIT) -> list[dict[str, Any]]:
-    """The latest ``limit`` messages of this sender, oldest first."""
-    rows = list(
-        db.scalars(
-            select(ConversationMessage)
-            .where(ConversationMessage.sender_id == sender_id)
-            .order_by(ConversationMessage.id.desc())
-            .limit(limit)
-        )
-    )
+def history(
+    db: Session, sender_id: str, limit: int = HISTORY_LIMIT, after: int = 0
+) -> list[dict[str, Any]]:
+    """The latest ``limit`` messages of this sender (those after id ``after``), oldest first.
+
+    Each carries its transcript ``id``: the same id the chat's event stream sends, so a client
+    can tell what it has already shown.
+    """
+    query = select(ConversationMessage).where(ConversationMessage.sender_id == sender_id)
+    if after:
+        query = query.where(ConversationMessage.id > after)
+    rows = list(db.scalars(query.order_by(ConversationMessage.id.desc()).limit(limit)))
     rows.reverse()
     out: list[dict[str, Any]] = []
     for row in rows:
         item: dict[str, Any] = {
+            "id": row.id,
             "role": "user" if row.direction == "in" else "bot",
             "created_at": row.created_at.isoformat() + "Z" if row.created_at else None,
         }

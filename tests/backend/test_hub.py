@@ -163,6 +163,7 @@ def test_sender_id_is_derived_server_side(app, fake_rasa: FakeRasa, db_url: str)
         assert [m["text"] for m in bob_history] == ["hello", "Hello!"]
         assert all("MyKad" not in m.get("text", "") for m in bob_history)
         assert alice_history[0] == {
+            "id": alice_history[0]["id"],
             "role": "user",
             "text": "my MyKad is 900101-**-***8",
             "created_at": alice_history[0]["created_at"],
