@@ -87,6 +87,7 @@ def choose_doc_type(db: Session, employer: Employer, caption: str | None) -> dic
     if wanted:
         for item in items:
             names = {item["doc_type"], str(item.get("name_en", "")), str(item.get("name_ms", ""))}
+            names |= set(item.get("keywords") or [])  # 'passport' for the passport pages
             if any(name and name.lower() in wanted for name in names):
                 return item
     for candidates in (

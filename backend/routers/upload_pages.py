@@ -63,7 +63,9 @@ def _page(
 @router.get("/upload/{token}", response_class=HTMLResponse)
 def upload_page(token: str, request: Request, db: Db, settings: AppSettings) -> HTMLResponse:
     employer = documents.employer_for_token(db, settings, token)
-    return _page(request, db, employer, {}, 200 if employer else 403)
+    # ?doc=<type>: the chat's link for one item (a foreign worker's passport pages) opens on it.
+    selected = request.query_params.get("doc", "")
+    return _page(request, db, employer, {"selected": selected}, 200 if employer else 403)
 
 
 @router.post("/upload/{token}", response_class=HTMLResponse)

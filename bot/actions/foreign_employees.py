@@ -1,10 +1,14 @@
 """QRG 3(ii): register a foreign employee or foreign domestic worker (foreign_employee_form).
 
-The portal searches by the SSFW/SSFDW foreign worker number first ("ADD FOREIGN EMPLOYEE"), then
-registers a new foreign employee: name, date of birth, gender, nationality, passport and pass /
-permit with their dates, next of kin, employment start date and wage. The answers live in slots
-until the summary is confirmed (so an interrupted form resumes where it was), every answer is
-pre-checked with the backend's own pure rules, and the employee is POSTed once at the end.
+The portal searches by the SSFW/SSFDW foreign worker number first ("ADD FOREIGN EMPLOYEE"). A
+worker the search finds among the account's registered workers is confirmed and linked as-is:
+the record answers the identity, passport, permit and next of kin, so only the employment start
+date and wage are asked. Otherwise a new foreign employee is registered: name, date of birth,
+gender, nationality, passport and pass / permit with their dates, next of kin, start date and
+wage. Before the summary the passport and permit pages are asked for (uploaded through the
+upload page or sent in the chat, or "later"). The answers live in slots until the summary is
+confirmed (so an interrupted form resumes where it was), every answer is pre-checked with the
+backend's own pure rules, and the employee is POSTed once at the end.
 """
 
 from __future__ import annotations
@@ -20,23 +24,31 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from backend.domain import registration as rules
-from backend.domain.money import MoneyError, parse_ringgit
 from bot.actions import backend_client
-from bot.actions.buttons import ask_action, ask_with_buttons, option_name
-from bot.actions.employees import (
-    GENDER_ALIASES,
-    GENDERS,
-    display_date,
-    employer_since,
-    find_registration,
-    gender_name,
-    parse_date,
-)
+from bot.actions.buttons import ask_action, ask_with_buttons
+from bot.actions.choices import chosen, match_option, name_of, norm
 from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.forms_meta import FOREIGN_EMPLOYEE_FIELDS, FOREIGN_EMPLOYEE_SLOTS
 from bot.actions.language import current_language
-from bot.actions.portal_id import check_name
-from bot.actions.registration import chosen, match_option
+from bot.actions.person_answers import (
+    GENDERS,
+    birth_date,
+    display_date,
+    gender_answer,
+    gender_name,
+    iso_date,
+    name_answer,
+    parse_date,
+    start_date_answer,
+    wage_answer,
+)
+from bot.actions.registration_lookup import (
+    employer_since,
+    registration_id,
+    registration_or_reply,
+    reply_if_submitted,
+)
+from bot.actions.summary_answers import summary_answer
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +127,25 @@ DEPENDENT = {
     "fw_kin_name": ("fw_kin_phone", "fw_kin_relationship"),
 }
 FOUND_FILLS = ("fw_name", "fw_dob", "fw_gender", "fw_nationality")
+# What the record of a linked worker answers (not asked again).
+RECORD_ANSWERS = (
+    "fw_passport_no",
+    "fw_passport_start",
+    "fw_passport_end",
+    "fw_permit_no",
+    "fw_permit_start",
+    "fw_permit_end",
+    "fw_kin_name",
+    "fw_kin_phone",
+    "fw_kin_relationship",
+)
+PASSPORT_PAGES = "foreign_worker_passport"
+DOCUMENTS_LATER = frozenset(
+    {"later", "kemudian", "nanti", "lain kali", "not now", "bukan sekarang", "skip", "langkau"}
+)
+DOCUMENTS_DONE = frozenset(
+    {"done", "sent", "uploaded", "sudah", "dah", "siap", "sudah dihantar", "dah hantar"}
+)
 
 
 def _today() -> date:
@@ -122,17 +153,16 @@ def _today() -> date:
 
 
 def nationality_name(code: Any, language: str) -> str:
-    for row in NATIONALITIES:
-        if row["code"] == code:
-            return option_name(row, language)
-    return str(code or "-").title()
+    return name_of(NATIONALITIES, code, language, title=True)
 
 
 def relationship_name(code: Any, language: str) -> str:
-    for row in RELATIONSHIPS:
-        if row["code"] == code:
-            return option_name(row, language)
-    return str(code or "-")
+    return name_of(RELATIONSHIPS, code, language)
+
+
+def is_linked(tracker: Tracker) -> bool:
+    """A worker found by the SSFW search and confirmed: the record answers the rest."""
+    return bool(tracker.get_slot("fw_found")) and tracker.get_slot("fw_person_confirm") == "yes"
 
 
 def normalise_ssfw(text: str) -> str | None:
@@ -152,13 +182,24 @@ def normalise_kin_phone(text: str) -> str | None:
     return None
 
 
-def _registration_id(tracker: Tracker) -> int | None:
-    value = tracker.get_slot("registration_id")
-    return int(value) if value else None
+_registration_id = registration_id
 
 
-def _is_iso(value: Any) -> bool:
-    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value or "")))
+async def passport_pages_count(tracker: Tracker) -> int | None:
+    """How many passport / permit pages the registration holds (None when it cannot be read)."""
+    current = _registration_id(tracker)
+    if not current:
+        return None
+    try:
+        docs = await backend_client.backend().registration_call(
+            tracker.sender_id, "GET", f"/{current}/documents"
+        )
+    except (backend_client.BackendUnavailable, backend_client.BackendError):
+        return None
+    for item in docs.get("checklist") or []:
+        if item.get("doc_type") == PASSPORT_PAGES:
+            return int(item.get("uploaded") or 0)
+    return 0
 
 
 class ValidateForeignEmployeeForm(AnswersOnlyFormValidation):
@@ -173,8 +214,10 @@ class ValidateForeignEmployeeForm(AnswersOnlyFormValidation):
         domain: DomainDict,
     ) -> list[str]:
         slots = list(domain_slots)
-        if not tracker.get_slot("fw_found") and "fw_person_confirm" in slots:
-            slots.remove("fw_person_confirm")  # only a worker found by the SSFW search
+        if not tracker.get_slot("fw_found"):
+            return [s for s in slots if s != "fw_person_confirm"]  # only a worker found
+        if is_linked(tracker):
+            return [s for s in slots if s not in RECORD_ANSWERS]
         return slots
 
     async def validate_fw_ssfw_no(
@@ -235,17 +278,13 @@ class ValidateForeignEmployeeForm(AnswersOnlyFormValidation):
     async def validate_fw_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        cleaned, error = check_name(value)
-        if error:
-            dispatcher.utter_message(response="utter_invalid_emp_name")
-            return {"fw_name": None}
-        return {"fw_name": cleaned}
+        return name_answer("fw_name", value, dispatcher, "utter_invalid_emp_name")
 
     async def validate_fw_dob(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        born = parse_date(value)
         today = _today()
+        born = birth_date(value, today)
         if born is None or born >= today or born.year < 1900:
             dispatcher.utter_message(response="utter_invalid_emp_dob")
             return {"fw_dob": None}
@@ -257,11 +296,7 @@ class ValidateForeignEmployeeForm(AnswersOnlyFormValidation):
     async def validate_fw_gender(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = match_option(chosen(value, tracker), GENDERS, GENDER_ALIASES)
-        if code is None:
-            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", GENDERS)
-            return {"fw_gender": None}
-        return {"fw_gender": code}
+        return gender_answer("fw_gender", value, dispatcher, tracker)
 
     async def validate_fw_nationality(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -304,7 +339,7 @@ class ValidateForeignEmployeeForm(AnswersOnlyFormValidation):
         self, what: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         slot = f"fw_{what}_start"
-        day = parse_date(value)
+        day = parse_date(value, _today())
         if day is None or day.year < 1950:
             dispatcher.utter_message(response="utter_invalid_fw_date")
             return {slot: None}
@@ -317,12 +352,12 @@ class ValidateForeignEmployeeForm(AnswersOnlyFormValidation):
         self, what: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
         slot = f"fw_{what}_end"
-        day = parse_date(value)
+        day = parse_date(value, _today())
         if day is None:
             dispatcher.utter_message(response="utter_invalid_fw_date")
             return {slot: None}
         start_text = tracker.get_slot(f"fw_{what}_start")
-        start = date.fromisoformat(start_text) if _is_iso(start_text) else None
+        start = iso_date(start_text)
         if start and day <= start:
             dispatcher.utter_message(
                 response=f"utter_invalid_fw_{what}_end_before_start",
@@ -372,11 +407,7 @@ class ValidateForeignEmployeeForm(AnswersOnlyFormValidation):
     async def validate_fw_kin_name(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        cleaned, error = check_name(value)
-        if error:
-            dispatcher.utter_message(response="utter_invalid_fw_kin_name")
-            return {"fw_kin_name": None}
-        return {"fw_kin_name": cleaned}
+        return name_answer("fw_kin_name", value, dispatcher, "utter_invalid_fw_kin_name")
 
     async def validate_fw_kin_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
@@ -399,67 +430,44 @@ class ValidateForeignEmployeeForm(AnswersOnlyFormValidation):
     async def validate_fw_start_date(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        started = parse_date(value)
-        if started is None:
-            dispatcher.utter_message(response="utter_invalid_emp_start_date")
-            return {"fw_start_date": None}
-        born_text = tracker.get_slot("fw_dob")
-        if _is_iso(born_text) and started <= date.fromisoformat(born_text):
-            dispatcher.utter_message(response="utter_invalid_fw_start_before_birth")
-            return {"fw_start_date": None}
-        since_text = tracker.get_slot("emp_employer_since")
-        since = date.fromisoformat(since_text) if _is_iso(since_text) else None
-        try:
-            check = rules.check_start_date(started, _today(), since)
-        except rules.RegistrationError as error:
-            if error.code == "start_date_future":
-                dispatcher.utter_message(response="utter_invalid_emp_start_future")
-            else:
-                dispatcher.utter_message(
-                    response="utter_invalid_emp_start_before_employer",
-                    employer_since=display_date(since_text),
-                )
-            return {"fw_start_date": None}
-        if check.warnings:
-            dispatcher.utter_message(
-                response="utter_employee_late_registration", days=(_today() - started).days
-            )
-        return {"fw_start_date": started.isoformat()}
+        return start_date_answer(
+            "fw_start_date", value, dispatcher, tracker, _today(), born_slot="fw_dob"
+        )
 
     async def validate_fw_wage(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        try:
-            wage = parse_ringgit(str(value or ""))
-        except (MoneyError, ValueError):
-            dispatcher.utter_message(response="utter_invalid_wage")
-            return {"fw_wage": None}
-        if wage <= 0:
-            dispatcher.utter_message(response="utter_invalid_wage")
-            return {"fw_wage": None}
-        return {"fw_wage": f"{wage:.2f}"}
+        return wage_answer("fw_wage", value, dispatcher)
+
+    async def validate_fw_documents(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """'later', or 'sent' once the registration holds new passport / permit pages."""
+        text = norm(str(value or ""))
+        if value == "later" or text in DOCUMENTS_LATER:
+            return {"fw_documents": "later"}
+        if value != "done" and text not in DOCUMENTS_DONE:
+            dispatcher.utter_message(response="utter_fw_documents_not_seen")
+            return {"fw_documents": None}
+        count = await passport_pages_count(tracker)
+        before = int(float(tracker.get_slot("fw_documents_before") or 0))
+        if count is not None and count > before:
+            return {"fw_documents": "uploaded"}
+        dispatcher.utter_message(response="utter_fw_documents_not_seen")
+        return {"fw_documents": None}
 
     async def validate_fw_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if value == "yes":
-            return {CONFIRM: "yes"}
-        if value == "change":
-            field = requested_field(tracker)
-            if field:
-                cleared = {field: None, CONFIRM: None, "field": None}
-                cleared.update({slot: None for slot in DEPENDENT.get(field, ())})
-                return cleared
-        dispatcher.utter_message(response="utter_fw_which_field")
-        return {CONFIRM: None, "field": None}
-
-
-def requested_field(tracker: Tracker) -> str | None:
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "field" and entity.get("value") in FOREIGN_EMPLOYEE_FIELDS:
-            return entity["value"]
-    value = tracker.get_slot("field")
-    return value if value in FOREIGN_EMPLOYEE_FIELDS else None
+        return summary_answer(
+            value,
+            tracker,
+            dispatcher,
+            confirm_slot=CONFIRM,
+            fields=FOREIGN_EMPLOYEE_FIELDS,
+            dependent=DEPENDENT,
+            which_response="utter_fw_which_field",
+        )
 
 
 # --------------------------------------------------------------------------- ask actions
@@ -492,11 +500,45 @@ class ActionAskFwPersonConfirm(Action):
         return []
 
 
+DOCUMENT_STATES = {
+    "uploaded": ("uploaded", "dimuat naik"),
+    "later": ("to upload later", "dimuat naik kemudian"),
+}
+
+
 def summary_vars(tracker: Tracker) -> dict[str, Any]:
     language = current_language(tracker)
     get = tracker.get_slot
     ssfw = get("fw_ssfw_no")
+    index = 1 if language == "ms" else 0
+    documents = DOCUMENT_STATES.get(get("fw_documents") or "", ("-", "-"))[index]
+    if is_linked(tracker):
+        # The record answers the passport, permit and next of kin: shown as such.
+        on_record = "dalam rekod PERKESO" if language == "ms" else "on PERKESO's record"
+        return {
+            "ssfw_no": ssfw,
+            "name": get("fw_name") or "-",
+            "date_of_birth": display_date(get("fw_dob")),
+            "gender": gender_name(get("fw_gender"), language),
+            "nationality": nationality_name(get("fw_nationality"), language),
+            **dict.fromkeys(("passport_no", "permit_no", "kin_name"), on_record),
+            **dict.fromkeys(
+                (
+                    "passport_start",
+                    "passport_end",
+                    "permit_start",
+                    "permit_end",
+                    "kin_phone",
+                    "kin_relationship",
+                ),
+                "-",
+            ),
+            "start_date": display_date(get("fw_start_date")),
+            "wage": get("fw_wage") or "-",
+            "documents": documents,
+        }
     return {
+        "documents": documents,
         "ssfw_no": ssfw if ssfw and ssfw != NONE else "-",
         "name": get("fw_name") or "-",
         "date_of_birth": display_date(get("fw_dob")),
@@ -527,12 +569,40 @@ class ActionAskFwConfirm(Action):
         return []
 
 
+class ActionAskFwDocuments(Action):
+    """Asks for the passport / permit pages, with the upload page opened on that item."""
+
+    def name(self) -> str:
+        return "action_ask_fw_documents"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        current = _registration_id(tracker)
+        link: dict[str, Any] = {}
+        if current:
+            try:
+                link = await backend_client.backend().registration_call(
+                    tracker.sender_id, "POST", f"/{current}/upload-link"
+                )
+            except (backend_client.BackendUnavailable, backend_client.BackendError):
+                link = {}
+        extra: dict[str, Any] = {}
+        if link.get("url"):
+            url = f"{link['url']}?doc={PASSPORT_PAGES}"
+            extra["json_message"] = {"link": {"url": url, "title": "ASSIST upload"}}
+        dispatcher.utter_message(response="utter_ask_fw_documents", **extra)
+        # What is there now: "sent" means more than this.
+        return [SlotSet("fw_documents_before", str(await passport_pages_count(tracker) or 0))]
+
+
 # --------------------------------------------------------------------------- start and save
 
 
 def clear_foreign_employee() -> list[EventType]:
     return [SlotSet(slot, None) for slot in FOREIGN_EMPLOYEE_SLOTS] + [
         SlotSet("fw_found", None),
+        SlotSet("fw_documents_before", None),
         SlotSet("field", None),
     ]
 
@@ -551,28 +621,8 @@ class ActionStartForeignEmployee(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         not_ready = [SlotSet("employee_ready", False)]
-        try:
-            view = await find_registration(tracker)
-        except backend_client.BackendUnavailable:
-            dispatcher.utter_message(response="utter_service_unavailable_general")
-            return not_ready
-        except backend_client.BackendError as error:
-            if error.code == "not_logged_in":
-                dispatcher.utter_message(response="utter_registration_login_first")
-            elif error.code == "terms_not_accepted":
-                dispatcher.utter_message(response="utter_registration_terms_first")
-            else:
-                dispatcher.utter_message(response="utter_employee_register_employer_first")
-            return not_ready
-        if not view:
-            dispatcher.utter_message(response="utter_employee_register_employer_first")
-            return not_ready
-        if view.get("status") == "submitted":
-            dispatcher.utter_message(
-                response="utter_registration_status_submitted",
-                reference=view.get("reference", ""),
-                employer_code=view.get("employer_code") or "-",
-            )
+        view = await registration_or_reply(dispatcher, tracker)
+        if not view or reply_if_submitted(view, dispatcher):
             return not_ready
         same = view.get("id") == tracker.get_slot("registration_id")
         events: list[EventType] = [
@@ -593,6 +643,15 @@ class ActionStartForeignEmployee(Action):
 
 def payload_from(tracker: Tracker) -> dict[str, Any]:
     get = tracker.get_slot
+    if is_linked(tracker):
+        # The backend takes the identity, passport, permit and next of kin from the record.
+        return {
+            "residency": "foreign",
+            "ssfw_no": get("fw_ssfw_no"),
+            "name": get("fw_name"),
+            "start_date": get("fw_start_date"),
+            "monthly_wage": get("fw_wage"),
+        }
     payload: dict[str, Any] = {"residency": "foreign"}
     for field, slot in SLOT_FOR_FIELD.items():
         payload[field] = get(slot)
@@ -612,8 +671,11 @@ class ActionSaveForeignEmployee(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         payload = payload_from(tracker)
+        if not is_linked(tracker) and any(payload.get(f) in (None, "") for f in SLOT_FOR_FIELD):
+            dispatcher.utter_message(response="utter_nothing_to_resume")
+            return clear_foreign_employee()
         registration_id = _registration_id(tracker)
-        if not registration_id or any(payload.get(f) in (None, "") for f in SLOT_FOR_FIELD):
+        if not registration_id or any(value in (None, "") for value in payload.values()):
             dispatcher.utter_message(response="utter_nothing_to_resume")
             return clear_foreign_employee()
         client = backend_client.backend()
@@ -630,24 +692,17 @@ class ActionSaveForeignEmployee(Action):
             response="utter_fw_saved",
             name=employee.get("name") or payload["name"],
             category=employee.get("category") or "-",
-            nationality=nationality_name(payload["nationality"], language),
+            nationality=nationality_name(
+                employee.get("nationality") or tracker.get_slot("fw_nationality"), language
+            ),
         )
         flags = {flag.get("code") for flag in employee.get("flags") or []}
         if "outside_scheme" in flags:
             dispatcher.utter_message(response="utter_fw_outside_scheme")
         if "permit_expired" in flags:
             dispatcher.utter_message(response="utter_fw_permit_flagged")
-        try:
-            link = await client.registration_call(
-                tracker.sender_id, "POST", f"/{registration_id}/upload-link"
-            )
-        except (backend_client.BackendUnavailable, backend_client.BackendError):
-            link = {}
-        if link.get("url"):
-            dispatcher.utter_message(
-                response="utter_fw_upload_documents",
-                json_message={"link": {"url": link["url"], "title": "ASSIST upload"}},
-            )
+        if tracker.get_slot("fw_documents") != "uploaded":
+            dispatcher.utter_message(response="utter_fw_upload_documents")
         dispatcher.utter_message(response="utter_fw_add_another")
         return clear_foreign_employee()
 
@@ -670,6 +725,12 @@ class ActionSaveForeignEmployee(Action):
             return clear_foreign_employee()
         field = error.code.removeprefix("invalid_")
         slot = SLOT_FOR_FIELD.get(field)
+        if is_linked(tracker) and (slot in RECORD_ANSWERS or field == "ssfw_no"):
+            # The record no longer passes (e.g. its passport has expired since): ask the
+            # passport, permit and next of kin like for a new worker, keeping the rest.
+            logger.info("linked worker refused: %s %s", error.code, error.data.get("reason"))
+            dispatcher.utter_message(response="utter_fw_record_outdated")
+            return [SlotSet("fw_found", False), SlotSet(CONFIRM, None), FollowupAction(FORM)]
         logger.info("foreign employee refused: %s %s", error.code, error.data.get("reason"))
         dispatcher.utter_message(response="utter_fw_refused")
         if slot is None:

@@ -56,7 +56,12 @@ FOREIGN_EMPLOYEE_FIELDS = (
     "fw_start_date",
     "fw_wage",
 )
-FOREIGN_EMPLOYEE_SLOTS = (*FOREIGN_EMPLOYEE_FIELDS, "fw_person_confirm", "fw_confirm")
+FOREIGN_EMPLOYEE_SLOTS = (
+    *FOREIGN_EMPLOYEE_FIELDS,
+    "fw_person_confirm",
+    "fw_documents",
+    "fw_confirm",
+)
 DOMESTIC_REG_FIELDS = (
     "dom_entity",
     "dom_nationality",

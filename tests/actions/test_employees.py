@@ -311,3 +311,63 @@ async def test_list_masks_ids(domain, fake_backend):
         ActionListEmployees(), make_tracker(slots={"registration_id": 7}), domain
     )
     assert responses(messages) == ["utter_employee_list_empty"]
+
+
+# --------------------------------------------------------------------------- typed as people do
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("1hb Mac 2026", "2026-03-01"), ("3 November 2026", "2026-11-03"), ("semalam", "2026-11-25")],
+)
+async def test_start_date_in_words(domain, typed, stored):
+    slots, _ = await validate(domain, "emp_start_date", typed)
+    assert slots["emp_start_date"] == stored
+
+
+async def test_start_date_in_the_future_in_words_is_refused(domain):
+    slots, messages = await validate(domain, "emp_start_date", "esok")
+    assert slots["emp_start_date"] is None
+    assert responses(messages) == ["utter_invalid_emp_start_future"]
+
+
+async def test_date_of_birth_with_a_two_digit_year_is_in_the_past(domain):
+    slots, messages = await validate(domain, "emp_dob", "15.6.90", slots={"emp_id_type": "police"})
+    assert slots["emp_dob"] == "1990-06-15" and messages == []
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("tiga ribu", "3000.00"), ("RM3k", "3000.00"), ("RM 2,950.50", "2950.50")],
+)
+async def test_wage_in_words_and_shorthand(domain, typed, stored):
+    slots, messages = await validate(domain, "emp_wage", typed)
+    assert slots["emp_wage"] == stored and messages == []
+
+
+async def test_wage_that_is_not_an_amount(domain):
+    slots, messages = await validate(domain, "emp_wage", "saya tak pasti")
+    assert slots["emp_wage"] is None
+    assert responses(messages) == ["utter_invalid_wage"]
+
+
+async def test_list_has_the_portals_columns_in_the_users_language(domain, fake_backend):
+    fake_backend.routes["GET /api/v1/registrations/7"] = (200, {"id": 7})
+    row = {
+        "no": 1,
+        "id_type": "mykad",
+        "id_no_masked": "900101-**-***8",
+        "date_of_birth": "1990-01-01",
+        "name": "SITI",
+        "gender": "female",
+        "status": "pending",
+        "start_date": "2026-11-20",
+        "monthly_wage": "2950.00",
+    }
+    fake_backend.routes["GET /api/v1/registrations/7/employees"] = (200, {"employees": [row]})
+    tracker = make_tracker(slots={"registration_id": 7, "language": "ms"})
+    _, messages = await run(ActionListEmployees(), tracker, domain)
+    assert messages[0]["employees"] == (
+        "1. MyKad 900101-**-***8 | 01/01/1990 | SITI | Perempuan | menunggu penghantaran | "
+        "20/11/2026 | RM2950.00"
+    )

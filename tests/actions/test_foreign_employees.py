@@ -10,6 +10,7 @@ from bot.actions import foreign_employees as module
 from bot.actions.employees import ActionListEmployees
 from bot.actions.foreign_employees import (
     ActionAskFwConfirm,
+    ActionAskFwDocuments,
     ActionAskFwNationality,
     ActionSaveForeignEmployee,
     ActionStartForeignEmployee,
@@ -377,7 +378,6 @@ async def test_save_against_the_backend(domain, real_backend, client, service_he
         "utter_fw_add_another",
     ]
     assert messages[0]["category"] == 1 and messages[0]["name"] == "BUDI SANTOSO"
-    assert "/upload/" in messages[1]["custom"]["link"]["url"]
     assert slot_values(events)["fw_passport_no"] is None
     _, messages = await run(
         ActionListEmployees(),
@@ -397,3 +397,162 @@ async def test_save_against_the_backend(domain, real_backend, client, service_he
     )
     events, messages = await run(ValidateForeignEmployeeForm(), tracker, domain)
     assert responses(messages) == ["utter_employee_already_added"]
+
+
+# --------------------------------------------------------------------------- linked worker
+
+
+LINKED = {
+    "registration_id": 7,
+    "fw_ssfw_no": "SSFW12345678",
+    "fw_found": True,
+    "fw_person_confirm": "yes",
+    "fw_name": "BUDI SANTOSO",
+    "fw_dob": "1995-06-15",
+    "fw_gender": "male",
+    "fw_nationality": "indonesian",
+    "fw_start_date": "2026-11-20",
+    "fw_wage": "1700.00",
+    "fw_documents": "later",
+    "fw_confirm": "yes",
+}
+
+
+async def test_a_confirmed_found_worker_is_not_asked_the_records_answers(domain):
+    form = ValidateForeignEmployeeForm()
+    slots = list(domain["forms"][FORM]["required_slots"])
+    tracker = make_tracker(slots={"fw_found": True, "fw_person_confirm": "yes"}, active_loop=FORM)
+    asked = await form.required_slots(slots, None, tracker, domain)
+    assert "fw_passport_no" not in asked and "fw_permit_end" not in asked
+    assert "fw_kin_name" not in asked
+    assert asked[-4:] == ["fw_start_date", "fw_wage", "fw_documents", "fw_confirm"]
+    # Found but not yet confirmed: the person check comes first, nothing is skipped.
+    tracker = make_tracker(slots={"fw_found": True}, active_loop=FORM)
+    assert await form.required_slots(slots, None, tracker, domain) == slots
+
+
+async def test_a_linked_worker_is_saved_by_ssfw_number(domain, fake_backend):
+    fake_backend.routes["POST /api/v1/registrations/7/employees"] = (
+        201,
+        {"name": "BUDI SANTOSO", "category": 1, "nationality": "indonesian", "flags": []},
+    )
+    events, messages = await run(ActionSaveForeignEmployee(), make_tracker(slots=LINKED), domain)
+    sent = fake_backend.requests[-1]
+    import json
+
+    body = json.loads(sent.content)
+    assert body == {
+        "residency": "foreign",
+        "ssfw_no": "SSFW12345678",
+        "name": "BUDI SANTOSO",
+        "start_date": "2026-11-20",
+        "monthly_wage": "1700.00",
+    }
+    assert responses(messages) == [
+        "utter_fw_saved",
+        "utter_fw_upload_documents",
+        "utter_fw_add_another",
+    ]
+
+
+async def test_linked_summary_says_the_record_holds_the_passport(domain):
+    tracker = make_tracker(slots={**LINKED, "language": "ms"})
+    _, messages = await run(ActionAskFwConfirm(), tracker, domain)
+    assert messages[0]["passport_no"] == "dalam rekod PERKESO"
+    assert messages[0]["documents"] == "dimuat naik kemudian"
+
+
+async def test_an_outdated_record_asks_the_passport_like_a_new_worker(domain, fake_backend):
+    fake_backend.routes["POST /api/v1/registrations/7/employees"] = (
+        422,
+        error("invalid_passport_end", reason="passport_expired"),
+    )
+    events, messages = await run(ActionSaveForeignEmployee(), make_tracker(slots=LINKED), domain)
+    assert slot_values(events) == {"fw_found": False, "fw_confirm": None}
+    assert responses(messages) == ["utter_fw_record_outdated"]
+
+
+# --------------------------------------------------------------------------- documents in the form
+
+
+DOCS = "GET /api/v1/registrations/7/documents"
+
+
+def _checklist(count: int) -> dict:
+    return {"checklist": [{"doc_type": "foreign_worker_passport", "uploaded": count}]}
+
+
+async def test_documents_later_is_accepted_without_asking_the_backend(domain, fake_backend):
+    slots, messages = await validate(domain, "fw_documents", "later", intent="deny")
+    assert slots == {"fw_documents": "later"} and messages == []
+    slots, _ = await validate(domain, "fw_documents", "nanti")
+    assert slots == {"fw_documents": "later"}
+    assert fake_backend.requests == []
+
+
+async def test_documents_sent_needs_new_pages_in_the_registration(domain, fake_backend):
+    fake_backend.routes[DOCS] = (200, _checklist(1))
+    slots, messages = await validate(
+        domain, "fw_documents", "done", slots={"fw_documents_before": "1"}, intent="affirm"
+    )
+    assert slots == {"fw_documents": None}
+    assert responses(messages) == ["utter_fw_documents_not_seen"]
+    fake_backend.routes[DOCS] = (200, _checklist(2))
+    slots, messages = await validate(
+        domain, "fw_documents", "sudah", slots={"fw_documents_before": "1"}
+    )
+    assert slots == {"fw_documents": "uploaded"} and messages == []
+
+
+async def test_documents_question_opens_the_upload_page_on_the_passport_item(domain, fake_backend):
+    fake_backend.routes["POST /api/v1/registrations/7/upload-link"] = (
+        200,
+        {"url": "http://x/upload/tok", "expires_in_seconds": 86400},
+    )
+    fake_backend.routes[DOCS] = (200, _checklist(3))
+    events, messages = await run(
+        ActionAskFwDocuments(), make_tracker(slots={"registration_id": 7}), domain
+    )
+    assert responses(messages) == ["utter_ask_fw_documents"]
+    url = messages[0]["custom"]["link"]["url"]
+    assert url == "http://x/upload/tok?doc=foreign_worker_passport"
+    assert slot_values(events) == {"fw_documents_before": "3"}
+
+
+# --------------------------------------------------------------------------- dates as typed
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("15/06/1995", "1995-06-15"),
+        ("15hb Jun 1995", "1995-06-15"),
+        ("15 June 1995", "1995-06-15"),
+        ("15.6.95", "1995-06-15"),
+        ("1995-06-15", "1995-06-15"),
+    ],
+)
+async def test_date_of_birth_as_people_type_it(domain, typed, stored):
+    slots, messages = await validate(domain, "fw_dob", typed)
+    assert slots == {"fw_dob": stored} and messages == []
+
+
+async def test_passport_dates_in_malay_words(domain):
+    slots, _ = await validate(domain, "fw_passport_start", "1hb Mac 2024")
+    assert slots == {"fw_passport_start": "2024-03-01"}
+    slots, messages = await validate(
+        domain, "fw_passport_end", "28 Februari 2034", slots={"fw_passport_start": "2024-03-01"}
+    )
+    assert slots == {"fw_passport_end": "2034-02-28"} and messages == []
+    slots, messages = await validate(domain, "fw_passport_end", "31/02/2034")
+    assert slots == {"fw_passport_end": None}
+    assert responses(messages) == ["utter_invalid_fw_date"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("RM1.7k", "1700.00"), ("seribu tujuh ratus", "1700.00"), ("1,700", "1700.00")],
+)
+async def test_wage_as_people_type_it(domain, typed, stored):
+    slots, messages = await validate(domain, "fw_wage", typed)
+    assert slots == {"fw_wage": stored} and messages == []
