@@ -103,12 +103,33 @@ def guess(text: str) -> str | None:
     return None
 
 
+# Words of names, addresses and business names: Malay-looking to lingua, but typing "Muhammad Faiz
+# bin Abdullah" or "No 12 Jalan Ampang" says nothing about the language someone wants replies in.
+_NAME_OR_ADDRESS = re.compile(
+    r"\b(bin|binti|bt|bte|a/l|a/p|al|ap|jalan|jln|lorong|lrg|taman|tmn|kampung|kg|lot|persiaran"
+    r"|sdn|bhd|berhad|plt|enterprise|enterprises|trading|ent|restoran|kedai|no)\b",
+    re.IGNORECASE,
+)
+
+
+def looks_like_a_name(text: str) -> bool:
+    """A person's, company's or place's name rather than a sentence: every word capitalised
+    ("Kedai Runcit Maju Jaya"), or a word that only names and addresses carry ("bin", "Jalan")."""
+    words = re.findall(r"[^\W\d_]+", text or "")
+    if not words:
+        return False
+    if len(words) >= 2 and all(w[0].isupper() for w in words):
+        return True
+    return bool(_NAME_OR_ADDRESS.search(text))
+
+
 def detect(text: str, current: str | None) -> str | None:
     """The language to use after ``text``; sticky: returns ``current`` unless the signal is clear.
 
     With no current language, any lean decides. With one, switching needs at least two markers of
     the other language and at least twice as many as of the current one; or, when the message has
-    no marker word of the current language, at least three words lingua is very sure about.
+    no marker word of the current language, at least three words lingua is very sure about and
+    that do not look like a name or an address (those are Malay-looking in any conversation).
     """
     if not text or text.startswith("/"):
         return current
@@ -119,7 +140,7 @@ def detect(text: str, current: str | None) -> str | None:
     mine, theirs = (ms, en) if current == "ms" else (en, ms)
     if theirs >= 2 and theirs >= 2 * max(mine, 1):
         return other
-    if mine == 0 and len(_TOKEN.findall(text.lower())) >= 3:
+    if mine == 0 and len(_TOKEN.findall(text.lower())) >= 3 and not looks_like_a_name(text):
         malay = model_malay_probability(text)
         if malay is not None:
             theirs_p = malay if other == "ms" else 1 - malay

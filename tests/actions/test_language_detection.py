@@ -63,3 +63,47 @@ def test_model_is_fast_and_local():
     for _ in range(100):
         model_malay_probability("berapa caruman untuk gaji tiga ribu")
     assert (time.perf_counter() - started) / 100 < 0.01  # well under 10 ms a message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Muhammad Faiz bin Abdullah",
+        "siti nurhaliza binti tarudin",
+        "Kedai Runcit Maju Jaya",
+        "No 12 Jalan Ampang Kuala Lumpur",
+        "Syarikat Maju Jaya Sdn Bhd",
+        "Lot 5 Taman Sri Muda Shah Alam",
+    ],
+)
+def test_a_malay_name_or_address_never_switches_an_english_conversation(text):
+    """lingua scores these as Malay, but they are answers, not a choice of language."""
+    assert detect(text, "en") == "en"
+    assert detect(text, "ms") == "ms"
+
+
+@pytest.mark.parametrize(
+    ("text", "current"),
+    [
+        ("ya", "en"),
+        ("ok", "ms"),
+        ("x", "en"),
+        ("no", "ms"),
+        ("tq", "en"),
+        ("baik", "en"),
+        ("sure", "ms"),
+        ("tiga ribu", "en"),
+        ("Oktober 2026", "en"),
+        ("RM3k", "ms"),
+        ("E1100050233Z", "ms"),
+        ("900101-14-5678", "en"),
+        ("ali@kedai.com", "ms"),
+    ],
+)
+def test_short_or_ambiguous_replies_keep_the_language(text, current):
+    assert detect(text, current) == current
+
+
+def test_a_clear_sentence_still_switches_either_way():
+    assert detect("sy nak tukar maklumat syarikat", "en") == "ms"
+    assert detect("I would like to check my payment please", "ms") == "en"
