@@ -205,6 +205,13 @@ def get_one(
     return _full(db, service.contribution_of(db, account, contribution_id), settings)
 
 
+@router.delete("/{contribution_id}")
+def delete_draft(contribution_id: int, sender_id: SenderQ, db: Db) -> dict[str, Any]:
+    """Cancel in the chat: the draft goes; a submitted contribution is refused (409)."""
+    account = service.acting_account(db, sender_id)
+    return service.delete_draft(db, account, contribution_id)
+
+
 @router.put("/{contribution_id}/lines")
 def replace_lines(
     contribution_id: int, body: LinesIn, db: Db, clock: Now, settings: AppSettings

@@ -382,6 +382,26 @@ def update_draft(
     return row
 
 
+def delete_draft(db: Session, account: PortalAccount, contribution_id: int) -> dict[str, Any]:
+    """Discard a draft (or a completed, not yet submitted) contribution: "cancel" in the chat.
+
+    A submitted month has an ACR/ECR and may be paid: it is never deleted (409)."""
+    row = contribution_of(db, account, contribution_id)
+    if row.status == "submitted":
+        raise ApiError(
+            409,
+            "already_submitted",
+            "a submitted contribution cannot be deleted",
+            acr_no=row.acr_no,
+            ecr_no=row.ecr_no,
+        )
+    out = {"id": row.id, "month": row.month, "type": row.contribution_type, "deleted": True}
+    db.delete(row)
+    db.commit()
+    log.info("contribution draft %s deleted", contribution_id)
+    return out
+
+
 def complete(
     db: Session, account: PortalAccount, contribution_id: int, now: datetime
 ) -> Contribution:

@@ -15,20 +15,19 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from backend.domain.money import MoneyError, parse_ringgit
-from bot.actions import backend_client
+from bot.actions import backend_client, normalise
 from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.language import current_language
-from bot.actions.rates import display_amount, find_amount, month_label, parse_month
+from bot.actions.rates import display_amount, find_amount, month_label
 from bot.actions.registration import chosen, match_option
 
 logger = logging.getLogger(__name__)
@@ -93,10 +92,8 @@ MEDIUMS = {
     "csv": ("CSV", "CSV"),
     "xlsx": ("Excel", "Excel"),
 }
-_LAST_MONTH = re.compile(r"(?i)\b(last month|previous month|bulan lepas|bulan lalu|bulan sudah)\b")
-_THIS_MONTH = re.compile(r"(?i)\b(this month|bulan ini|bulan ni)\b")
+_PREVIOUS_MONTH = re.compile(r"(?i)\bprevious month\b")  # a synonym normalise does not know
 _EDIT = re.compile(r"(?i)^\s*(?:edit:|change|ubah|tukar)\s*(\d+)\s*$")
-_DATE_FORMATS = ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d %m %Y")
 
 
 def today() -> date:
@@ -112,13 +109,11 @@ def previous_month(day: date) -> str:
 
 
 def month_from_text(text: str | None, now: date) -> str | None:
-    """'October 2026', '10/2026', 'last month', 'bulan lepas' → 'YYYY-MM' (None when none)."""
-    text = str(text or "")
-    if _LAST_MONTH.search(text):
-        return previous_month(now)
-    if _THIS_MONTH.search(text):
-        return f"{now.year:04d}-{now.month:02d}"
-    return parse_month(text, today=now)
+    """'October 2026', 'Oktober 2026', '10/2026', 'last month', 'bulan lepas' → 'YYYY-MM'.
+
+    The project's one month extractor (:func:`bot.actions.normalise.find_month`); None when the
+    text names no month."""
+    return normalise.find_month(_PREVIOUS_MONTH.sub("last month", str(text or "")), now)
 
 
 def check_month(month: str, act: str | None, now: date) -> str | None:
@@ -160,13 +155,8 @@ def display_date(iso: Any) -> str:
 
 
 def parse_day(text: Any) -> date | None:
-    raw = " ".join(str(text or "").split())
-    for fmt in _DATE_FORMATS:
-        try:
-            return datetime.strptime(raw, fmt).date()
-        except ValueError:
-            continue
-    return None
+    """'20/10/2026', '20hb Oktober 2026', '2026-10-20', 'semalam' → a date (day first)."""
+    return normalise.find_date(str(text or ""), today())
 
 
 def references_text(view: dict[str, Any], language: str) -> str:
@@ -223,21 +213,30 @@ def lines_payload(lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+WAGE_PROBLEMS = {
+    "money_negative": "utter_invalid_contrib_wage_negative",
+    "money_too_many_decimals": "utter_invalid_contrib_wage_decimals",
+    "wage_not_positive": "utter_invalid_contrib_wage_zero",
+}
+
+
 def parse_wage(text: str) -> tuple[Decimal | None, str | None]:
-    """A typed wage → (amount, None) or (None, the response explaining what is accepted)."""
-    candidate = str(text or "").strip()
+    """A typed wage → (amount, None) or (None, the response explaining what is accepted).
+
+    The shapes are :func:`bot.actions.normalise.parse_wage`'s ('RM3k', '3,000.50', 'tiga ribu',
+    'three thousand'); a sentence around a figure ('gaji dia RM2500') is searched for the
+    figure. Zero is refused with a pointer to the S/T statuses (a month without wages)."""
+    candidate = " ".join(str(text or "").split())
+    if len(candidate) > 200:
+        return None, "utter_invalid_contrib_wage"
     try:
-        wage = parse_ringgit(candidate)
-    except MoneyError as error:
-        # A sentence around the amount ("gaji dia RM2500") is fine; digits alone must parse.
+        wage = normalise.parse_wage(candidate)
+    except normalise.NormaliseError as error:
         sentence = error.code == "money_not_a_number" and re.search(r"[^\W\d_]{2}", candidate)
-        found = find_amount(candidate) if sentence and len(candidate) <= 200 else None
+        found = find_amount(candidate) if sentence else None
         if found and found != candidate:
             return parse_wage(found)
-        return None, {
-            "money_negative": "utter_invalid_contrib_wage_negative",
-            "money_too_many_decimals": "utter_invalid_contrib_wage_decimals",
-        }.get(error.code, "utter_invalid_contrib_wage")
+        return None, WAGE_PROBLEMS.get(error.code, "utter_invalid_contrib_wage")
     if wage > MAX_WAGE:
         return wage, "utter_invalid_contrib_wage_too_large"
     return wage, None
@@ -719,7 +718,10 @@ class ValidateContributionForm(AnswersOnlyFormValidation):
     ) -> dict[str, Any]:
         lines, index = _current(tracker)
         month = str(tracker.get_slot("contrib_month") or "")
-        day = parse_day(value)
+        try:
+            day: date | None = normalise.parse_date(chosen(value, tracker), today())
+        except normalise.NormaliseError:
+            day = None
         if day is None or day.strftime("%Y-%m") != month or day > today():
             dispatcher.utter_message(
                 response="utter_invalid_contrib_event_date",
@@ -757,14 +759,16 @@ class ValidateContributionForm(AnswersOnlyFormValidation):
             line["wage"] = str(line.get("prefill") or line.get("wage") or "0.00")
         else:
             wage, problem = parse_wage(text)
+            if problem == "utter_invalid_contrib_wage_zero" and line.get("status") in STATUSES:
+                wage, problem = Decimal("0.00"), None  # left, new, died…: nothing paid is fine
             if problem:
                 dispatcher.utter_message(
                     response=problem, wage=display_amount(wage) if wage is not None else ""
                 )
                 return {"contrib_wage": None}
             line["wage"] = str(wage)
-            if line.get("status") in ("S", "T"):
-                line["status"] = "working"
+            if line.get("status") in ("S", "T") and wage:
+                line["status"] = "working"  # wages paid after all
         lines[index] = line
         return await self._save_line(lines, index, dispatcher, tracker)
 
@@ -955,6 +959,54 @@ class ActionFinishContribution(Action):
             )
         dispatcher.utter_message(response="utter_contrib_pay_next")
         return done
+
+
+class ActionCancelContribution(Action):
+    """ "Cancel" inside the contribution form: the reply says what happened to the draft.
+
+    Every answer was already saved to a backend draft, so clearing the slots alone would leave
+    that draft behind while saying it was cleared. A draft this form created is deleted (the
+    user asked to cancel, not to save: SAVE DRAFT is the button for that). A draft saved earlier
+    and only continued here is kept, since deleting work saved in another session would
+    surprise the user; the reply says so and how to continue it.
+    """
+
+    def name(self) -> str:
+        return "action_cancel_contribution"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        events: list[EventType] = [SlotSet(s, None) for s in (*FORM_SLOTS, *STATE_SLOTS)]
+        events += [SlotSet("requested_slot", None), ActiveLoop(None)]
+        contribution_id = tracker.get_slot("contrib_id")
+        label = month_label(
+            str(tracker.get_slot("contrib_month") or "2000-01"), current_language(tracker)
+        )
+        if not contribution_id:
+            dispatcher.utter_message(response="utter_cancelled")
+            return events
+        lines = tracker.get_slot("contrib_lines") or []
+        if any(line.get("from_draft") for line in lines):
+            dispatcher.utter_message(response="utter_contrib_cancelled_kept", month_label=label)
+            return events
+        try:
+            await backend_client.backend().request(
+                "DELETE",
+                f"/api/v1/contributions/{int(contribution_id)}",
+                params={"sender_id": tracker.sender_id},
+            )
+        except backend_client.BackendError as error:
+            gone = error.code == "contribution_not_found"  # already gone: the reply holds
+            if not gone:
+                logger.info("draft %s not deleted: %s", contribution_id, error.code)
+                dispatcher.utter_message(response="utter_contrib_cancel_failed", month_label=label)
+                return events
+        except backend_client.BackendUnavailable:
+            dispatcher.utter_message(response="utter_contrib_cancel_failed", month_label=label)
+            return events
+        dispatcher.utter_message(response="utter_contrib_cancelled_deleted", month_label=label)
+        return events
 
 
 class ActionContributionTextFile(Action):

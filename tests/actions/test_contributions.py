@@ -141,7 +141,14 @@ def test_pure_helpers() -> None:
     assert parse_wage("3,000.50") == (Decimal("3000.50"), None)
     assert parse_wage("RM3k") == (Decimal("3000.00"), None)
     assert parse_wage("-100") == (None, "utter_invalid_contrib_wage_negative")
-    assert parse_wage("tiga ribu") == (None, "utter_invalid_contrib_wage")
+    assert parse_wage("tiga ribu") == (Decimal("3000.00"), None)
+    assert parse_wage("tiga ribu lima ratus") == (Decimal("3500.00"), None)
+    assert parse_wage("three thousand") == (Decimal("3000.00"), None)
+    assert parse_wage("gaji dia RM2,500") == (Decimal("2500.00"), None)
+    assert parse_wage("0") == (None, "utter_invalid_contrib_wage_zero")
+    assert month_from_text("previous month", TODAY) == "2026-10"
+    assert month_from_text("okt 26", TODAY) == "2026-10"
+    assert flow.parse_day("20hb Oktober 2026") == date(2026, 10, 20)
     assert parse_wage("abc") == (None, "utter_invalid_contrib_wage")
     assert parse_wage("1.234") == (None, "utter_invalid_contrib_wage_decimals")
     assert parse_wage("x" * 10_000) == (None, "utter_invalid_contrib_wage")
@@ -193,7 +200,8 @@ async def test_submit_a_month_end_to_end(domain, real_backend) -> None:
     for typed, reply in [
         ("abc", "utter_invalid_contrib_wage"),
         ("-100", "utter_invalid_contrib_wage_negative"),
-        ("tiga ribu", "utter_invalid_contrib_wage"),
+        ("0", "utter_invalid_contrib_wage_zero"),
+        ("1.234", "utter_invalid_contrib_wage_decimals"),
         ("x" * 10_000, "utter_invalid_contrib_wage"),
     ]:
         messages = await chat.answer("contrib_wage", typed)
@@ -391,3 +399,145 @@ async def test_form_start_validates_no_cleared_slot(domain, real_backend) -> Non
     events, messages = await run(ValidateContributionForm(), tracker, domain)
     assert messages == []
     assert slot_values(events)["requested_slot"] == "act"
+
+
+def contributions_in_db(settings) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]
+    """(month, status) of every contribution row the backend holds."""
+    from sqlalchemy import select
+
+    from backend.db import get_sessionmaker
+    from backend.models import Contribution
+
+    with get_sessionmaker(settings.database_url)() as db:
+        return [(r.month, r.status) for r in db.scalars(select(Contribution))]
+
+
+async def cancel(chat: Chat) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    tracker = make_tracker(
+        slots=chat.slots, text="cancel", intent="cancel", active_loop=FORM, sender_id=SENDER
+    )
+    events, messages = await run(flow.ActionCancelContribution(), tracker, chat.domain)
+    assert any(e["event"] == "active_loop" and e["name"] is None for e in events)
+    return slot_values(events), messages
+
+
+async def test_cancel_deletes_the_draft_it_created(domain, real_backend) -> None:
+    """What the reply says is what the backend holds: the draft this form made is gone."""
+    seed(real_backend, sender_id=SENDER)
+    chat = await start(domain)
+    await chat.answer("act", "both")
+    await chat.answer("contrib_month", "bulan lepas")
+    await chat.answer("contrib_type", "Monthly")
+    await chat.answer("contrib_wage", "same")
+    assert contributions_in_db(real_backend) == [("2026-10", "draft")]
+    slots, messages = await cancel(chat)
+    reply = params(messages, "utter_contrib_cancelled_deleted")
+    assert reply["month_label"] == "October 2026"
+    assert contributions_in_db(real_backend) == []
+    assert slots["contrib_id"] is None and slots["contrib_month"] is None
+    # Starting again creates a fresh draft (no "continuing your draft").
+    chat = await start(domain)
+    await chat.answer("act", "both")
+    await chat.answer("contrib_month", "October 2026")
+    messages = await chat.answer("contrib_type", "Monthly")
+    assert responses(messages) == ["utter_contrib_lines_intro"]
+
+
+async def test_cancel_keeps_a_draft_saved_earlier(domain, real_backend) -> None:
+    seed(real_backend, sender_id=SENDER)
+    chat = await start(domain)
+    await chat.answer("act", "both")
+    await chat.answer("contrib_month", "10/2026")
+    await chat.answer("contrib_type", "Monthly")
+    await chat.answer("contrib_wage", "2,000")
+    await chat.answer("contrib_wage", "same")
+    await chat.answer("contrib_wage", "same")
+    await chat.answer("contrib_confirm", "save draft")
+    await run(ActionFinishContribution(), make_tracker(slots=chat.slots, sender_id=SENDER), domain)
+    # Continued in a later session, then cancelled: the saved draft stays, and the reply says so.
+    chat = await start(domain)
+    await chat.answer("act", "both")
+    await chat.answer("contrib_month", "Oktober 2026")
+    messages = await chat.answer("contrib_type", "bulanan")
+    assert responses(messages)[0] == "utter_contrib_draft_found"
+    _, messages = await cancel(chat)
+    assert params(messages, "utter_contrib_cancelled_kept")["month_label"] == "October 2026"
+    assert contributions_in_db(real_backend) == [("2026-10", "draft")]
+
+
+async def test_cancel_before_any_draft(domain, real_backend) -> None:
+    seed(real_backend, sender_id=SENDER)
+    chat = await start(domain)
+    await chat.answer("act", "both")
+    _, messages = await cancel(chat)
+    assert responses(messages) == ["utter_cancelled"]
+    assert contributions_in_db(real_backend) == []
+
+
+async def test_backend_refuses_to_delete_a_submitted_month(domain, real_backend) -> None:
+    seed(real_backend, sender_id=SENDER)
+    chat = await start(domain)
+    await chat.answer("act", "both")
+    await chat.answer("contrib_month", "October 2026")
+    await chat.answer("contrib_type", "Monthly")
+    contribution_id = int(chat.slots["contrib_id"])
+    client = backend_client.backend()
+    await backend_client.complete_contribution(client, SENDER, contribution_id)
+    await backend_client.submit_contribution(client, SENDER, contribution_id)
+    with pytest.raises(backend_client.BackendError) as refused:
+        await client.request(
+            "DELETE", f"/api/v1/contributions/{contribution_id}", params={"sender_id": SENDER}
+        )
+    assert refused.value.code == "already_submitted"
+    # Another chat cannot delete it either (not logged in).
+    with pytest.raises(backend_client.BackendError):
+        await client.request(
+            "DELETE", f"/api/v1/contributions/{contribution_id}", params={"sender_id": "web-x"}
+        )
+    assert contributions_in_db(real_backend) == [("2026-10", "submitted")]
+    _, messages = await cancel(chat)
+    assert responses(messages) == ["utter_contrib_cancel_failed"]
+
+
+async def test_wages_in_words_and_short_forms(domain, real_backend) -> None:
+    """'tiga ribu', 'RM3k', '3,000.50', 'three thousand' are wages; the amounts are the table's."""
+    seed(real_backend, sender_id=SENDER)
+    chat = await start(domain, text="hantar caruman")
+    chat.slots["language"] = "ms"
+    await chat.answer("act", "kedua-dua")
+    await chat.answer("contrib_month", "bulan lepas")
+    assert chat.slots["contrib_month"] == "2026-10"
+    await chat.answer("contrib_type", "bulanan")
+    messages = await chat.answer("contrib_wage", "tiga ribu")
+    done = params(messages, "utter_contrib_line_done")
+    want = expected_local(Decimal("3000.00"))
+    assert done["wage"] == "3,000.00" and done["socso"] == f"{want['socso']:,.2f}"
+    messages = await chat.answer("contrib_wage", "RM3k")
+    assert params(messages, "utter_contrib_line_done")["wage"] == "3,000.00"
+    messages = await chat.answer("contrib_wage", "3,000.50")
+    assert params(messages, "utter_contrib_line_done")["wage"] == "3,000.50"
+    assert [x["wage"] for x in chat.slots["contrib_view"]["lines"]] == [
+        "3000.00",
+        "3000.00",
+        "3000.50",
+    ]
+    # Correction of employee 1 in English words.
+    await chat.answer("contrib_confirm", '/inform{"choice":"edit:1"}')
+    messages = await chat.answer("contrib_wage", "three thousand five hundred")
+    assert params(messages, "utter_contrib_line_done")["wage"] == "3,500.00"
+
+
+async def test_left_employee_date_in_words_and_zero_wage(domain, real_backend) -> None:
+    seed(real_backend, sender_id=SENDER)
+    chat = await start(domain)
+    await chat.answer("act", "both")
+    await chat.answer("contrib_month", "Oktober 2026")
+    await chat.answer("contrib_type", "Monthly")
+    await chat.answer("contrib_wage", '/inform{"choice":"H"}')
+    await chat.answer("contrib_event_date", "3hb Oktober 2026")
+    assert chat.slots["contrib_lines"][0]["event_date"] == "2026-10-03"
+    messages = await chat.answer("contrib_wage", "0")  # left on the 3rd, nothing paid: fine
+    assert params(messages, "utter_contrib_line_done")["socso"] == "0.00"
+    assert chat.slots["contrib_view"]["lines"][0]["status"] == "H"
+    messages = await chat.answer("contrib_wage", "0")  # a working employee: not a wage
+    assert responses(messages) == ["utter_invalid_contrib_wage_zero"]
