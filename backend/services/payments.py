@@ -90,21 +90,47 @@ class Notifier(Protocol):
 
 @dataclass
 class RasaNotifier:
-    """``POST {RASA_URL}/conversations/{sender_id}/trigger_intent?token=…`` (best-effort)."""
+    """``POST {rasa}/conversations/{sender_id}/trigger_intent?token=…`` (best-effort).
+
+    With several Rasa replicas (``RASA_URLS``) the trigger goes to the replica that owns the
+    sender (:func:`backend.hub.replicas.url_for`, the same pinning as the chat's turns), so it
+    never races a turn of the same conversation on another replica. Only when that replica
+    provably never received the request (connection refused or connect timeout) is the next
+    one in the sender's ranking tried; a read timeout or an HTTP error may mean the intent was
+    handled, so it is not sent again (the user would be told the result twice)."""
 
     settings: Settings
     timeout: float = 5.0
 
+    def bases(self, sender_id: str) -> list[str]:
+        """The Rasa base URLs to try for ``sender_id``, the owning replica first."""
+        from backend.hub import replicas
+
+        owner = replicas.url_for(sender_id, self.settings.rasa_url).rstrip("/")
+        urls = replicas.configured_urls()
+        rest = [u for u in replicas.ranking(sender_id, urls) if u != owner] if len(urls) > 1 else []
+        return [owner, *rest]
+
     def __call__(self, sender_id: str, payment_id: int) -> None:
-        url = f"{self.settings.rasa_url.rstrip('/')}/conversations/{sender_id}/trigger_intent"
         params = {"token": self.settings.rasa_token} if self.settings.rasa_token else {}
         body = {"name": "payment_result", "entities": {"payment_id": payment_id}}
-        try:
-            res = httpx.post(url, params=params, json=body, timeout=self.timeout)
-            res.raise_for_status()
-            log.info("payment %s: bot notified (%s)", payment_id, res.status_code)
-        except httpx.HTTPError as exc:
-            log.warning("payment %s: could not notify the bot: %s", payment_id, exc)
+        res: httpx.Response | None = None
+        for base in self.bases(sender_id):
+            url = f"{base}/conversations/{sender_id}/trigger_intent"
+            try:
+                res = httpx.post(url, params=params, json=body, timeout=self.timeout)
+                res.raise_for_status()
+                log.info("payment %s: bot notified (%s)", payment_id, res.status_code)
+                break
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                log.warning("payment %s: Rasa at %s unreachable (%s)", payment_id, base, exc)
+                res = None
+                continue  # never reached that replica: the next one may answer
+            except httpx.HTTPError as exc:
+                log.warning("payment %s: could not notify the bot: %s", payment_id, exc)
+                return
+        if res is None:
+            log.warning("payment %s: no Rasa replica reachable; the bot was not told", payment_id)
             return
         try:
             self._keep_reply(sender_id, res.json().get("messages") or [])

@@ -162,3 +162,54 @@ def test_payment_result_reaches_telegram(backend_settings, backend_app, monkeypa
             select(ConversationMessage).where(ConversationMessage.sender_id == "tg-4242")
         ).all()
         assert [m.text for m in kept] == ["Payment SUCCESSFUL.", "Receipt R1"]
+
+
+def test_payment_result_goes_to_the_senders_replica(backend_settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Several Rasa replicas: the trigger goes to the one that owns the sender (as its turns
+    do); a replica that refuses the connection is skipped; one that may have handled the
+    intent (read timeout) is not asked again elsewhere, so the user is never told twice."""
+    from backend.hub import replicas
+
+    urls = ["http://rasa-1:5005", "http://rasa-2:5005", "http://rasa-3:5005"]
+    monkeypatch.setenv("RASA_URLS", ",".join(urls))
+    sender = "web-replica-owner"
+    ranked = replicas.ranking(sender, urls)
+    assert replicas.url_for(sender, "http://unused") == ranked[0]
+    calls: list[str] = []
+    failures: dict[str, Exception] = {}
+
+    def fake_post(url, params=None, json=None, timeout=None):  # type: ignore[no-untyped-def]
+        calls.append(url)
+        base = url.split("/conversations/")[0]
+        if base in failures:
+            raise failures[base]
+        assert json == {"name": "payment_result", "entities": {"payment_id": 7}}
+        return httpx.Response(200, json={"messages": []}, request=httpx.Request("POST", url))
+
+    monkeypatch.setattr(httpx, "post", fake_post)
+    notify = RasaNotifier(backend_settings)
+    notify(sender, 7)
+    assert calls == [f"{ranked[0]}/conversations/{sender}/trigger_intent"]
+
+    calls.clear()
+    failures[ranked[0]] = httpx.ConnectError("refused")
+    notify(sender, 7)
+    assert [c.split("/conversations/")[0] for c in calls] == ranked[:2]
+
+    calls.clear()
+    failures[ranked[0]] = httpx.ReadTimeout("maybe handled")
+    notify(sender, 7)
+    assert [c.split("/conversations/")[0] for c in calls] == ranked[:1]
+
+    calls.clear()
+    failures.update({u: httpx.ConnectError("down") for u in urls})
+    notify(sender, 7)  # every replica down: logged, nothing raised
+    assert sorted(c.split("/conversations/")[0] for c in calls) == sorted(urls)
+
+    # One Rasa (RASA_URLS unset): RASA_URL, as before.
+    monkeypatch.delenv("RASA_URLS")
+    calls.clear()
+    failures.clear()
+    notify(sender, 7)
+    single = backend_settings.rasa_url.rstrip("/")
+    assert calls == [f"{single}/conversations/{sender}/trigger_intent"]
