@@ -65,8 +65,10 @@ def words_to_number(text: str) -> Decimal | None:
     if not words:
         return None
     total, current, half = 0, 0, False
-    for word in words:
+    for previous, word in zip([None, *words], words, strict=False):
         if word.isdigit():
+            if previous is not None and previous.isdigit():
+                return None  # '3 000' is a figure with a space, not 3 + 0
             current += int(word)
         elif word in _UNITS:
             current += _UNITS[word]
@@ -94,16 +96,25 @@ def words_to_number(text: str) -> Decimal | None:
 # Wages.
 
 _K_AMOUNT = re.compile(r"(?i)^(?:rm|myr)?\s*(\d+(?:\.\d+)?)\s*(?:k|ribu|rb)$")
+# "RM 3 000" (space as thousands separator), "2,500/=" (cheque style), "RM3k sebulan".
+_SPACE_GROUPED = re.compile(r"(?<=\d) (?=\d{3}(?:\D|$))")
+_WAGE_TAIL = re.compile(
+    r"\s*(?:/=|/-|(?:/|\s)(?:sebulan|bulan|month|mth|mo)|\s(?:per|a|se)\s*(?:month|bulan))$",
+    re.IGNORECASE,
+)
 
 
 def parse_wage(text: str) -> Decimal:
-    """A monthly wage in ringgit: 'RM3k', '3,000.50', 'RM 2,950', '3 ribu', 'tiga ribu'.
+    """A monthly wage in ringgit: 'RM3k', '3,000.50', 'RM 2,950', 'RM 3 000', '2,500/=',
+    'RM3k sebulan', '3 ribu', 'tiga ribu'.
 
     Refuses zero, negatives, more than two decimals and text that is not an amount.
     """
     raw = " ".join((text or "").split())
     if not raw:
         raise NormaliseError("wage_empty", "no wage given")
+    raw = _WAGE_TAIL.sub("", raw)
+    raw = _SPACE_GROUPED.sub("", raw) if re.fullmatch(r"(?i)(?:rm|myr)?\s*[\d ,.]+", raw) else raw
     match = _K_AMOUNT.match(raw)
     if match:
         value = Decimal(match.group(1)) * 1000
@@ -143,13 +154,23 @@ MONTHS = {
 }  # fmt: skip
 _MONTH_WORD = "|".join(sorted(MONTHS, key=len, reverse=True))
 _RELATIVE_MONTHS = (
-    (re.compile(r"\b(bulan|bln)\s+(lepas|lalu|sudah|sblm|sebelum(nya)?)\b|\blast\s+month\b"), -1),
+    (
+        re.compile(
+            r"\b(bulan|bln|bulan2)\s+(lepas|lps|lalu|sudah|sblm|sebelum(nya)?)\b"
+            r"|\blast\s+month\b|\bprevious\s+month\b"
+        ),
+        -1,
+    ),
     (re.compile(r"\b(bulan|bln)\s+(ini|ni)\b|\bthis\s+month\b|\bcurrent\s+month\b"), 0),
     (re.compile(r"\b(bulan|bln)\s+(depan|hadapan)\b|\bnext\s+month\b"), 1),
     (re.compile(r"\b(dua|2)\s+(bulan|bln)\s+(lepas|lalu)\b|\b(two|2)\s+months\s+ago\b"), -2),
 )
 _ISO_MONTH = re.compile(r"\b(\d{4})[-/.](\d{1,2})\b(?![-/.]\d)")
 _NUMERIC_MONTH = re.compile(r"(?<![\d/.-])(\d{1,2})[/.-](\d{4}|\d{2})\b(?![/.-]\d)")
+# "bulan 10 2026", "bulan 10", "month 10/2026" (a month number after the word for month).
+_MONTH_NUMBER = re.compile(
+    r"\b(?:bulan|bln|month)\s+(\d{1,2})\b(?:\s*(?:tahun|thn|year|/|-)?\s*(\d{4}))?"
+)
 _NAMED_MONTH = re.compile(rf"\b({_MONTH_WORD})\b\.?,?\s*'?(\d{{4}}|\d{{2}}\b)?", re.IGNORECASE)
 
 
@@ -166,7 +187,8 @@ def _year(text: str) -> int:
 def find_month(text: str | None, today: date | None = None) -> str | None:
     """The contribution month in a message as 'YYYY-MM', or ``None``.
 
-    'Oktober 2026', 'oct 26', '10/2026', '2026-10', 'bulan lepas', 'last month', 'bulan ni'. A month
+    'Oktober 2026', 'oct 26', '10/2026', '2026-10', 'bulan 10 2026', 'bulan lepas', 'bln lps',
+    'last month', 'bulan ni'. A month
     name without a year is the latest such month not after this one (contributions are for months
     that have ended or are running). 'may' needs a year ('may I know' is not a month).
     """
@@ -184,6 +206,14 @@ def find_month(text: str | None, today: date | None = None) -> str | None:
     match = _NUMERIC_MONTH.search(lowered)
     if match and 1 <= int(match.group(1)) <= 12:
         return f"{_year(match.group(2)):04d}-{int(match.group(1)):02d}"
+    match = _MONTH_NUMBER.search(lowered)
+    if match and 1 <= int(match.group(1)) <= 12:
+        month = int(match.group(1))
+        if match.group(2):
+            year = int(match.group(2))
+        else:
+            year = today.year if month <= today.month else today.year - 1
+        return f"{year:04d}-{month:02d}"
     for match in _NAMED_MONTH.finditer(lowered):
         word, year_text = match.group(1), match.group(2)
         if word == "may" and not year_text:
@@ -211,7 +241,8 @@ def parse_month(text: str, today: date | None = None, allow_future: bool = False
 _DMY = re.compile(r"(?<!\d)(\d{1,2})[/.\-\s](\d{1,2})[/.\-\s](\d{4}|\d{2})(?!\d)")
 _YMD = re.compile(r"(?<!\d)(\d{4})-(\d{1,2})-(\d{1,2})(?!\d)")
 _D_NAMED_Y = re.compile(
-    rf"(?<!\d)(\d{{1,2}})\s*(?:hb|haribulan|th|st|nd|rd)?\.?\s+({_MONTH_WORD})\.?,?\s+(\d{{4}})",
+    rf"(?<!\d)(\d{{1,2}})\s*(?:hb|haribulan|th|st|nd|rd)?\.?[\s-]+({_MONTH_WORD})\.?,?[\s-]+"
+    rf"(\d{{4}}|\d{{2}}(?!\d))",
     re.IGNORECASE,
 )
 _NAMED_D_Y = re.compile(rf"\b({_MONTH_WORD})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})")
@@ -224,7 +255,8 @@ _RELATIVE_DAYS = (
 
 def find_date(text: str | None, today: date | None = None) -> date | None:
     """A calendar date the Malaysian way (day first): '1/3/2026', '01-03-2026', '1.3.26',
-    '1hb Mac 2026', '1 March 2026', 'March 1, 2026', ISO '2026-03-01', 'semalam', 'today'.
+    '1hb Mac 2026', '1-Mac-2026', '1 Mac 26', '1 March 2026', 'March 1, 2026', ISO '2026-03-01',
+    'semalam', 'today'.
 
     ``None`` when there is no date or the day/month do not exist (31/02/2026)."""
     today = today or date.today()
@@ -237,7 +269,7 @@ def find_date(text: str | None, today: date | None = None) -> date | None:
         candidates.append((int(match.group(1)), int(match.group(2)), int(match.group(3))))
     match = _D_NAMED_Y.search(lowered)
     if match:
-        candidates.append((int(match.group(3)), MONTHS[match.group(2)], int(match.group(1))))
+        candidates.append((_year(match.group(3)), MONTHS[match.group(2)], int(match.group(1))))
     match = _NAMED_D_Y.search(lowered)
     if match:
         candidates.append((int(match.group(3)), MONTHS[match.group(1)], int(match.group(2))))
@@ -269,10 +301,13 @@ def parse_date(text: str, today: date | None = None) -> date:
 
 _MYKAD_IN_TEXT = re.compile(r"(?<![\d-])(\d{6})\s*-?\s*(\d{2})\s*-?\s*(\d{4})(?![\d-])")
 _EMPLOYER_CODE_IN_TEXT = re.compile(
-    r"(?<![A-Za-z0-9])([A-Za-z])\s?(\d{10})\s?([A-Za-z])(?![A-Za-z0-9])"
+    r"(?<![A-Za-z0-9])([A-Za-z])[\s-]?(\d{10})[\s-]?([A-Za-z])(?![A-Za-z0-9])"
 )
 _SSM_IN_TEXT = re.compile(r"(?<![\d-])((?:19|20)\d{2})[\s-]?(0[1-6])[\s-]?(\d{6})(?![\d-])")
-_OLD_SSM_IN_TEXT = re.compile(r"(?<![A-Za-z0-9-])(\d{1,7})-([A-Za-z])(?![A-Za-z0-9])")
+# Old company numbers ('1312525-A') and old business (ROB) numbers ('SA0123456-A', '002345678-W').
+_OLD_SSM_IN_TEXT = re.compile(
+    r"(?<![A-Za-z0-9-])([A-Za-z]{2}\d{7}|\d{1,9})\s?-\s?([A-Za-z])(?![A-Za-z0-9])"
+)
 _REFERENCE_IN_TEXT = re.compile(r"(?<![A-Za-z0-9])(ACR|ECR)\s?-?\s?(\d{12})(?!\d)", re.IGNORECASE)
 
 
@@ -306,12 +341,13 @@ def find_employer_code(text: str | None) -> str | None:
 
 
 def find_ssm_number(text: str | None) -> str | None:
-    """A new SSM number (YYYY TT NNNNNN, 12 digits) or an old one ('1312525-A'), normalised."""
+    """A new SSM number (YYYY TT NNNNNN, 12 digits) or an old one ('1312525-A', business
+    'SA0123456-A' or '002345678-W'), normalised: digits only, or upper case with one dash."""
     match = _SSM_IN_TEXT.search(text or "")
     if match:
         return "".join(match.groups())
     match = _OLD_SSM_IN_TEXT.search(text or "")
-    return f"{match.group(1)}-{match.group(2).upper()}" if match else None
+    return f"{match.group(1).upper()}-{match.group(2).upper()}" if match else None
 
 
 def find_contribution_reference(text: str | None) -> str | None:

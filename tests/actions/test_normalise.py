@@ -180,3 +180,85 @@ def test_find_all_reads_one_message():
     assert found.mykad == "900101145678"
     assert found.month == "2026-10"
     assert found.ssm_number is None
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("RM3K", "3000.00"),
+        ("rm3,000", "3000.00"),
+        ("RM 3 000", "3000.00"),  # a space as the thousands separator, never RM3
+        ("RM 12 500.50", "12500.50"),
+        ("2,500/=", "2500.00"),
+        ("RM3k sebulan", "3000.00"),
+        ("RM2,500 per month", "2500.00"),
+        ("3000/bulan", "3000.00"),
+        ("myr 2500", "2500.00"),
+        ("3.5 ribu", "3500.00"),
+        ("lima ratus ringgit", "500.00"),
+        ("seribu dua ratus", "1200.00"),
+        ("dua ribu lima ratus lima puluh", "2550.00"),
+        ("sepuluh ribu", "10000.00"),
+        ("three thousand five hundred and fifty", "3550.00"),
+    ],
+)
+def test_parse_wage_more_shapes(text, expected):
+    assert parse_wage(text) == Decimal(expected)
+
+
+def test_two_figures_in_a_row_are_not_added_up():
+    assert words_to_number("3 000") is None
+    assert words_to_number("2 ribu 500") == Decimal(2500)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Okt 2026", "2026-10"),
+        ("okt. 2026", "2026-10"),
+        ("Okt'26", "2026-10"),
+        ("OKTOBER 2026", "2026-10"),
+        ("oktober, 2026", "2026-10"),
+        ("Oct-2026", "2026-10"),
+        ("10.2026", "2026-10"),
+        ("10/26", "2026-10"),
+        ("2026/10", "2026-10"),
+        ("Sept 2026", "2026-09"),
+        ("bulan 10 2026", "2026-10"),
+        ("bulan 10 tahun 2025", "2025-10"),
+        ("caruman bulan 9", "2026-09"),
+        ("bulan 12", "2025-12"),  # no year: the latest December not after this month
+        ("bln lps", "2026-10"),
+        ("bulan oktober tahun 2026", "2026-10"),
+        ("previous month", "2026-10"),
+    ],
+)
+def test_find_month_more_shapes(text, expected):
+    assert find_month(text, TODAY) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1-Mac-2026", date(2026, 3, 1)),
+        ("1 Mac 26", date(2026, 3, 1)),
+        ("1-Oct-26", date(2026, 10, 1)),
+        ("12hb Oktober 2026", date(2026, 10, 12)),
+        ("1st March 2026", date(2026, 3, 1)),
+        ("tarikh mula 15/10/2026", date(2026, 10, 15)),
+        ("01.03.2026", date(2026, 3, 1)),
+    ],
+)
+def test_find_date_more_malaysian_shapes(text, expected):
+    assert find_date(text, TODAY) == expected
+
+
+def test_identifiers_with_dashes_spaces_and_old_numbers():
+    assert find_mykad("ic: 900101145678") == "900101145678"
+    assert find_mykad("900101 - 14 - 5678") == "900101145678"
+    assert find_employer_code("e-1100050233-z") == "E1100050233Z"
+    assert find_ssm_number("2020-01-012345") == "202001012345"
+    assert find_ssm_number("ssm no 201901000005 (1312525-A)") == "201901000005"
+    assert find_ssm_number("(1312525-a)") == "1312525-A"
+    assert find_ssm_number("no perniagaan SA0123456-a") == "SA0123456-A"
+    assert find_ssm_number("002345678-W") == "002345678-W"
