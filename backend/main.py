@@ -7,7 +7,7 @@ import logging
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from backend import metrics
+from backend import metrics, security
 from backend.errors import install_error_handlers
 from backend.hub import handoff
 from backend.hub import router as hub_router
@@ -46,6 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "(the run script writes real secrets to var/secrets.env)",
             name,
         )
+    # IC/passport encryption keys: production without them stops here (backend/security).
+    security.check_keys(settings)
     app = FastAPI(title="ASSIST Assistant backend", version="1", docs_url="/docs")
     app.state.settings = settings
     install_error_handlers(app)

@@ -57,6 +57,16 @@ class Settings(BaseSettings):
     metrics_token: str = ""
     retention_days: int = 90
     rasa_tracker_db_url: str = ""
+    # IC/passport encryption at rest (backend/security/pii.py): AES-GCM data key, older data keys
+    # (comma-separated, decrypt only) and the separate HMAC key of the look-up hash columns.
+    # ``production`` refuses to start without both keys; the embedded profile generates them.
+    assist_profile: str = "default"
+    assist_data_key: str = ""
+    assist_data_key_previous: str = ""
+    assist_lookup_key: str = ""
+    # Shared per-sender turn lock across backend processes (backend/hub/turn_lock.py); empty =
+    # one lock per process, enough for a single backend.
+    redis_url: str = ""
 
     @property
     def is_sqlite(self) -> bool:

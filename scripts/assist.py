@@ -11,6 +11,7 @@ changed since it last succeeded, which is what makes a second start fast.
 from __future__ import annotations
 
 import argparse
+import base64
 import glob
 import hashlib
 import os
@@ -207,6 +208,10 @@ def load_secrets() -> dict[str, str]:
     for name in ("ASSIST_SECRET_KEY", "ASSIST_SERVICE_TOKEN", "RASA_TOKEN"):
         if name not in stored:
             stored[name] = secrets.token_urlsafe(32)
+            changed = True
+    for name in ("ASSIST_DATA_KEY", "ASSIST_LOOKUP_KEY"):  # IC encryption: 32 bytes, base64
+        if name not in stored:
+            stored[name] = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
             changed = True
     if changed:
         VAR.mkdir(parents=True, exist_ok=True)

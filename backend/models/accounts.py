@@ -9,6 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base
 from backend.models._common import utcnow
+from backend.security import EncryptedText, keep_lookup_hashes
 
 
 class PortalAccount(Base):
@@ -19,7 +20,8 @@ class PortalAccount(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
     full_name: Mapped[str] = mapped_column(String(200))
-    mykad: Mapped[str] = mapped_column(String(12))
+    mykad: Mapped[str] = mapped_column(EncryptedText)  # encrypted at rest (PDPA)
+    mykad_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     mobile: Mapped[str] = mapped_column(String(20))
     company_name: Mapped[str] = mapped_column(String(200))
     company_role: Mapped[str] = mapped_column(String(100))
@@ -43,7 +45,8 @@ class PortalApplication(Base):
     sender_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
     language: Mapped[str] = mapped_column(String(2), default="en")
     full_name: Mapped[str] = mapped_column(String(200))
-    mykad: Mapped[str] = mapped_column(String(12))
+    mykad: Mapped[str] = mapped_column(EncryptedText)  # encrypted at rest (PDPA)
+    mykad_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     email: Mapped[str] = mapped_column(String(254))
     mobile: Mapped[str] = mapped_column(String(20))
     company_name: Mapped[str] = mapped_column(String(200))
@@ -80,3 +83,8 @@ class LoginLockout(Base):
     )
     locked_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The hash columns follow the numbers on every write (backend/security/pii.py).
+keep_lookup_hashes(PortalAccount, {"mykad": "mykad_hash"})
+keep_lookup_hashes(PortalApplication, {"mykad": "mykad_hash"})

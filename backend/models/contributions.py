@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base
 from backend.models._common import utcnow
+from backend.security import EncryptedText
 
 Money = Numeric(14, 2)
 
@@ -104,7 +105,7 @@ class ContributionLine(Base):
     employee_id: Mapped[int | None] = mapped_column(
         ForeignKey("employees.id", ondelete="SET NULL"), nullable=True, index=True
     )
-    id_no: Mapped[str] = mapped_column(String(20))
+    id_no: Mapped[str] = mapped_column(EncryptedText)  # encrypted at rest (PDPA)
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(8), default="working")
     event_date: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -242,7 +243,7 @@ class ContributionUpload(Base):
     filename: Mapped[str] = mapped_column(String(200))
     file_format: Mapped[str] = mapped_column(String(8))
     month: Mapped[str | None] = mapped_column(String(7), nullable=True)
-    content: Mapped[str] = mapped_column(Text)
+    content: Mapped[str] = mapped_column(EncryptedText)  # payroll: IC numbers, encrypted
     contribution_id: Mapped[int | None] = mapped_column(
         ForeignKey("contributions.id", ondelete="SET NULL"), nullable=True
     )

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base
 from backend.models._common import utcnow
+from backend.security import EncryptedText, keep_lookup_hashes
 
 
 class Employer(Base):
@@ -88,7 +89,7 @@ class Employee(Base):
 
     __tablename__ = "employees"
     __table_args__ = (
-        UniqueConstraint("employer_id", "id_type", "id_no", name="uq_employees_employer_id"),
+        UniqueConstraint("employer_id", "id_type", "id_no_hash", name="uq_employees_employer_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
@@ -98,13 +99,16 @@ class Employee(Base):
     residency: Mapped[str] = mapped_column(String(7))  # "local" | "foreign"
     worker_type: Mapped[str] = mapped_column(String(8), default="regular")  # | "domestic"
     id_type: Mapped[str] = mapped_column(String(10))  # mykad|old_ic|army|police|passport
-    id_no: Mapped[str] = mapped_column(String(20), index=True)
+    # IC/passport numbers are encrypted at rest; look-ups compare the keyed hashes (PDPA).
+    id_no: Mapped[str] = mapped_column(EncryptedText)
+    id_no_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     ssfw_no: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
     name: Mapped[str] = mapped_column(String(200))
     date_of_birth: Mapped[date] = mapped_column(Date)
     gender: Mapped[str] = mapped_column(String(6))  # "male" | "female"
     nationality: Mapped[str | None] = mapped_column(String(60), nullable=True)
-    passport_no: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    passport_no: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    passport_no_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     passport_start: Mapped[date | None] = mapped_column(Date, nullable=True)
     passport_end: Mapped[date | None] = mapped_column(Date, nullable=True)
     permit_no: Mapped[str | None] = mapped_column(String(30), nullable=True)
@@ -157,3 +161,6 @@ class RegistrationLetter(Base):
     kind: Mapped[str] = mapped_column(String(40))
     storage_key: Mapped[str] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+keep_lookup_hashes(Employee, {"id_no": "id_no_hash", "passport_no": "passport_no_hash"})

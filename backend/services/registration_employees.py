@@ -23,6 +23,7 @@ from backend.domain.identifiers import IdentifierError, parse_mykad
 from backend.domain.money import MoneyError, format_ringgit, parse_ringgit
 from backend.errors import ApiError
 from backend.models import Employee, Employer
+from backend.security import lookup_hash
 from backend.services.registrations import (
     clean_text,
     employees_of,
@@ -145,16 +146,19 @@ def search(db: Session, employer: Employer, id_type: str, id_no: str, today: dat
     if id_type not in (*LOCAL_ID_TYPES, "passport", "ssfw"):
         raise invalid("id_type", "must be mykad, old_ic, army, police, passport or ssfw", "id_type")
     number = normalise_id(id_type, id_no, today)
-    column = Employee.ssfw_no if id_type == "ssfw" else Employee.id_no
-    own = db.scalars(
-        select(Employee).where(Employee.employer_id == employer.id, column == number)
-    ).first()
+    # IC/passport numbers are encrypted at rest: match their keyed hash (backend/security).
+    match = (
+        Employee.ssfw_no == number
+        if id_type == "ssfw"
+        else Employee.id_no_hash == lookup_hash(number)
+    )
+    own = db.scalars(select(Employee).where(Employee.employer_id == employer.id, match)).first()
     if own is not None:
         return {"found": True, "source": "this_registration", "employee": _view(own)}
     query = (
         select(Employee)
         .join(Employer, Employer.id == Employee.employer_id)
-        .where(column == number, Employer.status == "submitted")
+        .where(match, Employer.status == "submitted")
         .order_by(Employee.id.desc())
     )
     if id_type != "ssfw":
@@ -343,7 +347,7 @@ def add(
         select(Employee).where(
             Employee.employer_id == employer.id,
             Employee.id_type == employee.id_type,
-            Employee.id_no == employee.id_no,
+            Employee.id_no_hash == lookup_hash(employee.id_no),
         )
     ).first()
     if duplicate is not None:

@@ -22,6 +22,7 @@ from backend.models import (
     Receipt,
     RegistrationLetter,
 )
+from backend.security import lookup_hash
 from backend.services import files
 from backend.services.payments import RECEIPT_KIND
 from backend.services.registration_documents import PDF_FILE_KIND
@@ -63,9 +64,9 @@ def search(db: Session, query: str) -> dict[str, list[dict[str, Any]]]:
         select(Employee)
         .where(
             or_(
-                func.upper(Employee.id_no) == compact,
+                Employee.id_no_hash == lookup_hash(compact),  # encrypted: keyed hash
                 func.upper(Employee.ssfw_no) == compact,
-                func.upper(Employee.passport_no) == compact,
+                Employee.passport_no_hash == lookup_hash(compact),
             )
         )
         .order_by(Employee.id)
