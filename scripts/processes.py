@@ -120,6 +120,18 @@ def lock_store_yaml(env: Mapping[str, str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def redis_url(env: Mapping[str, str]) -> str:
+    """The Redis the lock store uses, as a URL for the backend's per-sender turn lock."""
+    from urllib.parse import quote
+
+    password = env.get("REDIS_PASSWORD") or ""
+    auth = f":{quote(password, safe='')}@" if password else ""
+    host = env.get("REDIS_HOST") or "127.0.0.1"
+    return (
+        f"redis://{auth}{host}:{int(env.get('REDIS_PORT') or 6379)}/{int(env.get('REDIS_DB') or 1)}"
+    )
+
+
 def replica_counts(env: Mapping[str, str]) -> tuple[int, int]:
     """(Rasa processes, action servers): ``RASA_REPLICAS`` and ``ACTION_SERVERS``.
 
@@ -247,6 +259,8 @@ def process_specs(
     base["RASA_URLS"] = ",".join(rasa_urls)
     if profile_of(base) == "production":
         base.setdefault("RABBITMQ_PASSWORD", "guest")
+        # Several backend processes may serve one sender: the hub's turn lock lives in Redis.
+        base.setdefault("REDIS_URL", redis_url(base))
     else:
         base.setdefault("RASA_EVENTS_FILE", str(var_dir / "rasa_events.jsonl"))
     procs = [

@@ -6,11 +6,9 @@ hub derived itself. Transcripts and logs only ever hold text passed through ``ma
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import time
-import weakref
 from typing import Any
 
 from sqlalchemy import select
@@ -19,6 +17,7 @@ from sqlalchemy.orm import Session
 from backend.domain.identifiers import mask_identifiers
 from backend.hub import replicas
 from backend.hub.rasa_client import RasaClient, RasaUnavailable
+from backend.hub.turn_lock import TurnBusy, turn_locks
 from backend.models import Conversation, ConversationMessage
 
 logger = logging.getLogger("assist.hub")
@@ -197,18 +196,6 @@ def history(
 # --- one turn ---
 
 
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-def _sender_lock(sender_id: str) -> asyncio.Lock:
-    """One turn at a time per sender in this process (a double click must not interleave)."""
-    lock = _locks.get(sender_id)
-    if lock is None:
-        lock = asyncio.Lock()
-        _locks[sender_id] = lock
-    return lock
-
-
 def _log(**fields: Any) -> None:
     """One JSON log line per turn (backend.logging_setup renders ``extra`` as fields)."""
     logger.info("chat turn", extra={"event": "chat_turn", **fields})
@@ -246,18 +233,23 @@ async def handle_turn(
     """Check, record, forward and record the reply; always answers ``{messages: [...]}``.
 
     Turns of one sender run one at a time, so the payload check always sees the buttons of the
-    reply before (a double click cannot send a payload twice against the same offer).
+    reply before (a double click cannot send a payload twice against the same offer). With
+    ``REDIS_URL`` set this holds across backend processes too (backend/hub/turn_lock.py).
     """
-    async with _sender_lock(sender_id):
-        return await _handle_turn(
-            db,
-            rasa,
-            sender_id=sender_id,
-            channel=channel,
-            text=text,
-            language_hint=language_hint,
-            max_chars=max_chars,
-        )
+    try:
+        async with turn_locks().hold(sender_id):
+            return await _handle_turn(
+                db,
+                rasa,
+                sender_id=sender_id,
+                channel=channel,
+                text=text,
+                language_hint=language_hint,
+                max_chars=max_chars,
+            )
+    except TurnBusy:
+        _log(sender=sender_id, channel=channel, error="turn_busy")
+        return {"messages": [{"text": hub_reply("unavailable", language_hint)}], "error": "busy"}
 
 
 async def _handle_turn(
