@@ -4,15 +4,21 @@ and the ACR/ECR slip taken to a bank counter (QRG 8 layout).
 The slip's header is the employer's PERKESO state office with its address, read from the same
 data file registration uses for induction venues (``backend/data/registration/offices.json``,
 transcribed from PERKESO's office directory; its ``_sources`` line marks the addresses as
-unconfirmed). A state with no office there falls back to the head office (Menara PERKESO).
+unconfirmed). A state with no office there falls back to the head office, and the counter banks
+come from ``backend/data/contributions/counter_slip.json``. Neither address is confirmed by the
+shared domain reference, so an office without ``"confirmed": true`` is printed with a short
+note saying so (see ``backend/data/contributions/README.md``).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
@@ -21,13 +27,24 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-HEAD_OFFICE = "Menara PERKESO, 281 Jalan Ampang, 50538 Kuala Lumpur"
+SLIP_DATA = Path(__file__).resolve().parents[1] / "data" / "contributions" / "counter_slip.json"
 OFFICES: dict[str, str] = {
     "01": "Johor", "02": "Kedah", "03": "Kelantan", "04": "Melaka", "05": "Negeri Sembilan",
     "06": "Pahang", "07": "Pulau Pinang", "08": "Perak", "09": "Perlis", "10": "Selangor",
     "11": "Terengganu", "12": "Sabah", "13": "Sarawak", "14": "Wilayah Persekutuan Kuala Lumpur",
     "15": "Wilayah Persekutuan Labuan", "16": "Wilayah Persekutuan Putrajaya",
 }  # fmt: skip
+
+
+@lru_cache
+def slip_data() -> dict[str, Any]:
+    """``counter_slip.json``: head office, counter banks, the unconfirmed-address note."""
+    return json.loads(SLIP_DATA.read_text(encoding="utf-8"))
+
+
+def counter_banks(language: str = "en") -> list[str]:
+    key = "name_ms" if language == "ms" else "name_en"
+    return [bank[key] for bank in slip_data()["counter_banks"]]
 
 
 def state_office(state_code: str | None) -> dict[str, str] | None:
@@ -45,13 +62,24 @@ def state_office(state_code: str | None) -> dict[str, str] | None:
     return None
 
 
-def office_lines(state_code: str | None) -> list[str]:
+def slip_office(state_code: str | None) -> dict[str, Any]:
+    """The office printed on the slip: ``name``, ``address`` and whether it is ``confirmed``."""
     office = state_office(state_code)
     if office:
-        return [office["name"], office["address"]]
+        return {
+            "name": office["name"],
+            "address": office["address"],
+            "confirmed": bool(office.get("confirmed", False)),
+        }
+    head = slip_data()["head_office"]
     state = OFFICES.get(state_code or "", "")
-    first = f"PERKESO Pejabat Negeri {state}" if state else "PERKESO Ibu Pejabat / Head Office"
-    return [first, HEAD_OFFICE]
+    name = f"PERKESO Pejabat Negeri {state}" if state else head["name"]
+    return {"name": name, "address": head["address"], "confirmed": bool(head.get("confirmed"))}
+
+
+def office_lines(state_code: str | None) -> list[str]:
+    office = slip_office(state_code)
+    return [office["name"], office["address"]]
 
 
 def _rm(value: Decimal) -> str:
@@ -69,6 +97,9 @@ def _styles() -> dict[str, ParagraphStyle]:
             "h", parent=normal, fontName="Helvetica-Bold", fontSize=12, alignment=1
         ),
         "centre": ParagraphStyle("c", parent=normal, alignment=1),
+        "note": ParagraphStyle(
+            "o", parent=normal, fontSize=7.5, leading=9, alignment=1, textColor=colors.grey
+        ),
         "title": ParagraphStyle(
             "t", parent=base["Title"], fontSize=13, leading=16, spaceAfter=2, alignment=1
         ),
@@ -212,6 +243,19 @@ class SlipData:
     remarks: str = ""
 
 
+def _either(names: list[str], word: str) -> str:
+    """['Maybank', 'RHB Bank', 'Public Bank'] → 'Maybank, RHB Bank or Public Bank'."""
+    return f"{', '.join(names[:-1])} {word} {names[-1]}" if len(names) > 1 else "".join(names)
+
+
+def _address_note(state_code: str | None, st: dict[str, ParagraphStyle]) -> list[Paragraph]:
+    """Under an unconfirmed office address, one small line saying so (both languages)."""
+    if slip_office(state_code)["confirmed"]:
+        return []
+    note = slip_data()["unconfirmed_address_note"]
+    return [Paragraph(escape(f"{note['ms']} / {note['en']}"), st["note"])]
+
+
 def render_counter_slip(data: SlipData, path: Path) -> Path:
     st = _styles()
     scheme = "SOCSO (Akta 4 / Act 4)" if data.act == "act4" else "SIP / EIS (Akta 800 / Act 800)"
@@ -224,6 +268,7 @@ def render_counter_slip(data: SlipData, path: Path) -> Path:
     story = [
         Paragraph("PERTUBUHAN KESELAMATAN SOSIAL (PERKESO)", st["head"]),
         *[Paragraph(escape(line), st["centre"]) for line in office_lines(data.state_code)],
+        *_address_note(data.state_code, st),
         Spacer(1, 5 * mm),
         Paragraph(heading, st["title"]),
         Paragraph(f"<b>{escape(data.reference)}</b>", st["title"]),
@@ -280,10 +325,10 @@ def render_counter_slip(data: SlipData, path: Path) -> Path:
         Paragraph("<b>Catatan / Remarks</b>", st["normal"]),
         Paragraph(
             escape(
-                f"Bayar di kaunter Maybank, RHB Bank (tunai sahaja) atau Public Bank. Nombor ini "
+                f"Bayar di kaunter {_either(counter_banks('ms'), 'atau')}. Nombor ini "
                 f"boleh dibayar di kaunter mulai {data.available_on:%d/%m/%Y}. Semak resit "
-                "sebelum meninggalkan bank. / Pay at a Maybank, RHB Bank (cash only) or Public "
-                f"Bank counter. The number is available at the counter from "
+                f"sebelum meninggalkan bank. / Pay at a {_either(counter_banks('en'), 'or')} "
+                f"counter. The number is available at the counter from "
                 f"{data.available_on:%d/%m/%Y} (next business day for contributions submitted "
                 "before 6.00 PM). Check the receipt before leaving the bank."
             )

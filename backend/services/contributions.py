@@ -36,11 +36,6 @@ log = logging.getLogger(__name__)
 
 TYPES = ("Monthly", "Arrears", "Short")
 ACTS = ("act4", "act800", "both")
-COUNTER_BANKS = (
-    "Maybank",
-    "RHB Bank (cash only)",
-    "Public Bank",
-)
 
 
 class ContributionSettings(BaseSettings):
@@ -924,8 +919,14 @@ def slip_path(
 
 
 def slips_view(db: Session, row: Contribution, settings: Settings) -> list[dict[str, Any]]:
+    """The slips of a submitted contribution; banks and office come from data files, and the
+    office says whether its address is confirmed (``backend/data/contributions/README.md``)."""
+    from backend.services.contribution_pdfs import counter_banks, slip_office
+
     employer = db.get(Employer, row.employer_id)
     assert employer is not None
+    state = _state(employer)
+    office = slip_office(business_days.state_code(state) if state else None)
     out = []
     for act, kind in SLIP_KINDS.items():
         reference = row.acr_no if act == "act4" else row.ecr_no
@@ -940,7 +941,9 @@ def slips_view(db: Session, row: Contribution, settings: Settings) -> list[dict[
                 "counter_available_on": business_days.counter_available_date(
                     row.submitted_at, _state(employer)
                 ).isoformat(),
-                "banks": list(COUNTER_BANKS),
+                "banks": counter_banks("en"),
+                "banks_ms": counter_banks("ms"),
+                "office": office,
             }
         )
     return out

@@ -498,9 +498,9 @@ class ActionBankSlip(Action):
             dispatcher.utter_message(response="utter_slip_nothing")
             return done
         language = current_language(tracker)
-        banks = list(slip.get("banks") or [])
-        if language == "ms":
-            banks = [b.replace("(cash only)", "(tunai sahaja)") for b in banks]
+        banks = list(slip.get("banks_ms" if language == "ms" else "banks") or [])
+        if not banks:  # an older backend: English names only
+            banks = [b.replace("(cash only)", "(tunai sahaja)") for b in slip.get("banks") or []]
         joiner = " atau " if language == "ms" else " or "
         dispatcher.utter_message(
             response="utter_slip_ready",

@@ -125,6 +125,43 @@ def test_slip_prints_the_state_office(
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "PERKESO Negeri Selangor" in text and "40000 Shah Alam" in text
     assert sub["acr_no"] in text
+    # The address is data marked unconfirmed: the slip and the API say so; the banks are data.
+    flat = " ".join(text.split())
+    assert "not yet confirmed" in flat and "belum disahkan" in flat
+    assert slip["office"] == {
+        "name": "PERKESO Negeri Selangor",
+        "address": slip["office"]["address"],
+        "confirmed": False,
+    }
+    assert "Shah Alam" in slip["office"]["address"]
+    assert slip["banks"] == ["Maybank", "RHB Bank (cash only)", "Public Bank"]
+    assert slip["banks_ms"][1] == "RHB Bank (tunai sahaja)"
+    assert "Maybank, RHB Bank (cash only) or Public Bank counter" in flat
+
+
+def test_slip_office_confirmed_and_head_office_fallback(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Confirming an office is a data edit: the note goes; a state without an office on file
+    gets the head office from counter_slip.json, still marked unconfirmed."""
+    from backend.domain import registration
+    from backend.services import contribution_pdfs
+
+    assert contribution_pdfs.slip_office("10")["confirmed"] is False
+    real = registration.offices
+
+    def confirmed(state: str):  # type: ignore[no-untyped-def]
+        return [{**o, "confirmed": True} for o in real(state)]
+
+    monkeypatch.setattr(registration, "offices", confirmed)
+    assert contribution_pdfs.slip_office("10")["confirmed"] is True
+    monkeypatch.setattr(registration, "offices", lambda state: [])
+    fallback = contribution_pdfs.slip_office("10")
+    head = contribution_pdfs.slip_data()["head_office"]
+    assert fallback == {
+        "name": "PERKESO Pejabat Negeri Selangor",
+        "address": head["address"],
+        "confirmed": False,
+    }
+    assert contribution_pdfs.slip_office(None)["name"] == head["name"]
 
 
 def test_payment_result_reaches_telegram(backend_settings, backend_app, monkeypatch) -> None:  # type: ignore[no-untyped-def]
