@@ -12,9 +12,9 @@ from rasa_sdk.types import DomainDict
 
 from backend.domain import registration as rules
 from bot.actions import backend_client
-from bot.actions.employees import find_registration
 from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.language import current_language
+from bot.actions.registration_lookup import registration_or_reply, reply_if_submitted
 
 logger = logging.getLogger(__name__)
 
@@ -68,25 +68,7 @@ def missing_text(data: dict[str, Any], language: str) -> str:
     return "\n".join(f"- {part}" for part in parts)
 
 
-async def _registration_or_reply(
-    dispatcher: CollectingDispatcher, tracker: Tracker
-) -> dict[str, Any] | None:
-    try:
-        view = await find_registration(tracker)
-    except backend_client.BackendUnavailable:
-        dispatcher.utter_message(response="utter_service_unavailable_general")
-        return None
-    except backend_client.BackendError as error:
-        if error.code == "not_logged_in":
-            dispatcher.utter_message(response="utter_registration_login_first")
-        elif error.code == "terms_not_accepted":
-            dispatcher.utter_message(response="utter_registration_terms_first")
-        else:
-            dispatcher.utter_message(response="utter_employee_register_employer_first")
-        return None
-    if not view:
-        dispatcher.utter_message(response="utter_employee_register_employer_first")
-    return view
+_registration_or_reply = registration_or_reply
 
 
 class ActionStartDocuments(Action):
@@ -104,12 +86,7 @@ class ActionStartDocuments(Action):
             return not_ready
         language = current_language(tracker)
         ids = [SlotSet("registration_id", view.get("id"))]
-        if view.get("status") == "submitted":
-            dispatcher.utter_message(
-                response="utter_registration_status_submitted",
-                reference=view.get("reference", ""),
-                employer_code=view.get("employer_code") or "-",
-            )
+        if reply_if_submitted(view, dispatcher):
             return [*not_ready, *ids]
         client = backend_client.backend()
         registration_id = int(view["id"])
@@ -165,12 +142,7 @@ class ActionStartSubmission(Action):
         view = await _registration_or_reply(dispatcher, tracker)
         if not view:
             return [SlotSet("documents_ready", False)]
-        if view.get("status") == "submitted":
-            dispatcher.utter_message(
-                response="utter_registration_status_submitted",
-                reference=view.get("reference", ""),
-                employer_code=view.get("employer_code") or "-",
-            )
+        if reply_if_submitted(view, dispatcher):
             return [SlotSet("documents_ready", False)]
         return [
             SlotSet("registration_id", view.get("id")),
@@ -265,13 +237,7 @@ class ActionRegistrationStatus(Action):
         view = await _registration_or_reply(dispatcher, tracker)
         if not view:
             return []
-        if view.get("status") == "submitted":
-            dispatcher.utter_message(
-                response="utter_registration_status_submitted",
-                reference=view.get("reference", ""),
-                employer_code=view.get("employer_code") or "-",
-            )
-        else:
+        if not reply_if_submitted(view, dispatcher):
             data = {
                 "missing_fields": view.get("missing_fields"),
                 "missing_documents": view.get("missing_documents"),

@@ -22,21 +22,29 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from backend.domain import registration as rules
-from backend.domain.identifiers import IdentifierError, normalise_email, parse_mykad
+from backend.domain.identifiers import IdentifierError, parse_mykad
 from bot.actions import backend_client
-from bot.actions.buttons import ask_action, ask_with_buttons, option_name
+from bot.actions.buttons import ask_action, ask_with_buttons
+from bot.actions.choices import chosen, match_option
+from bot.actions.choices import name_of as option_text
+from bot.actions.draft_answers import (
+    REASON_RESPONSES,
+    DraftAnswers,
+    send_answer,
+    state_offices,
+)
+from bot.actions.draft_answers import (
+    slots_from_view as draft_slots,
+)
 from bot.actions.foreign_employees import NATIONALITIES, NATIONALITY_ALIASES
 from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.forms_meta import DOMESTIC_REG_FIELDS, DOMESTIC_REG_SLOTS
 from bot.actions.language import current_language
 from bot.actions.portal_id import check_name, format_mobile
-from bot.actions.registration import (
-    ENTITY_ALIASES,
-    REASON_RESPONSES,
-    chosen,
-    employer_entities,
-    match_option,
-)
+from bot.actions.registration import ENTITY_ALIASES, employer_entities
+from bot.actions.registration_lookup import reply_not_ready
+from bot.actions.summary_answers import requested_field as field_named
+from bot.actions.summary_answers import summary_answer
 
 logger = logging.getLogger(__name__)
 
@@ -117,10 +125,7 @@ def worker_types() -> list[dict[str, str]]:
 
 
 def name_of(options: list[dict[str, Any]], code: Any, language: str) -> str:
-    for option in options:
-        if option["code"] == code:
-            return option_name(option, language)
-    return str(code or "-").title()
+    return option_text(options, code, language, title=True)
 
 
 def is_malaysian(tracker: Tracker) -> bool:
@@ -134,22 +139,15 @@ async def save_field(
     slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> dict[str, Any] | None:
     """PATCHes one answer (POSTs the draft at the first). None when refused (reply uttered)."""
-    client = backend_client.backend()
     registration_id = tracker.get_slot("dom_registration_id")
     fields = {BACKEND_FIELD[slot]: value} if slot in BACKEND_FIELD else {}
+    create = {
+        "registration_type": "domestic",
+        "language": current_language(tracker),
+        "business_entity": INDIVIDUAL,
+    }
     try:
-        if registration_id:
-            view = await client.update_registration(tracker.sender_id, int(registration_id), fields)
-        else:
-            view = await client.create_registration(
-                tracker.sender_id,
-                {
-                    "registration_type": "domestic",
-                    "language": current_language(tracker),
-                    "business_entity": INDIVIDUAL,
-                    **fields,
-                },
-            )
+        view = await send_answer(tracker, registration_id, fields, create)
     except backend_client.BackendUnavailable:
         dispatcher.utter_message(response="utter_service_unavailable_general")
         return None
@@ -205,7 +203,7 @@ def reply_to_refusal(
 # --------------------------------------------------------------------------- form
 
 
-class ValidateDomesticEmployerRegistrationForm(AnswersOnlyFormValidation):
+class ValidateDomesticEmployerRegistrationForm(DraftAnswers, AnswersOnlyFormValidation):
     def name(self) -> str:
         return "validate_domestic_employer_registration_form"
 
@@ -310,94 +308,51 @@ class ValidateDomesticEmployerRegistrationForm(AnswersOnlyFormValidation):
     async def validate_dom_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = " ".join(str(value or "").split())
-        if len(text) < 3 or len(text) > 200 or text.startswith("/"):
-            dispatcher.utter_message(response="utter_invalid_reg_address")
-            return {"dom_address": None}
-        return await self._save("dom_address", text, dispatcher, tracker)
+        return await self.address_answer("dom_address", value, dispatcher, tracker)
 
     async def validate_dom_postcode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        postcode = re.sub(r"\s", "", str(value or ""))
-        try:
-            rules.state_for_postcode(postcode)
-        except rules.RegistrationError as error:
-            dispatcher.utter_message(
-                response=REASON_RESPONSES.get(error.code, "utter_invalid_postcode"),
-                postcode=postcode,
-            )
-            return {"dom_postcode": None}
-        result = await self._save("dom_postcode", postcode, dispatcher, tracker)
-        state = result.get("reg_state")
-        if state and state != tracker.get_slot("reg_state"):
-            result["dom_induction_office"] = None  # offices are offered per state
-        return result
+        return await self.postcode_answer(
+            "dom_postcode", "dom_induction_office", value, dispatcher, tracker
+        )
 
     async def validate_dom_city(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        cleaned, error = check_name(value)
-        if error:
-            dispatcher.utter_message(response="utter_invalid_reg_city")
-            return {"dom_city": None}
-        return await self._save("dom_city", cleaned, dispatcher, tracker)
+        return await self.city_answer("dom_city", value, dispatcher, tracker)
 
     async def validate_dom_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        try:
-            email = normalise_email(str(value or ""))
-        except IdentifierError:
-            dispatcher.utter_message(response="utter_invalid_email")
-            return {"dom_email": None}
-        return await self._save("dom_email", email, dispatcher, tracker)
+        return await self.email_answer("dom_email", value, dispatcher, tracker)
 
     async def validate_dom_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        try:
-            phone = rules.normalise_phone(str(value or ""))
-        except rules.RegistrationError:
-            dispatcher.utter_message(response="utter_invalid_reg_phone")
-            return {"dom_phone": None}
-        return await self._save("dom_phone", phone, dispatcher, tracker)
+        return await self.phone_answer("dom_phone", value, dispatcher, tracker)
 
     async def validate_dom_induction_office(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        options = state_offices(tracker)
-        code = match_option(chosen(value, tracker), options)
-        if code is None:
-            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
-            return {"dom_induction_office": None}
-        return await self._save("dom_induction_office", code, dispatcher, tracker)
+        return await self.office_answer("dom_induction_office", value, dispatcher, tracker)
 
     async def validate_dom_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if value == "yes":
-            return {CONFIRM: "yes"}
-        if value == "change":
-            field = requested_field(tracker)
-            if field:
-                cleared = {field: None, CONFIRM: None, "field": None}
-                cleared.update({slot: None for slot in DEPENDENT.get(field, ())})
-                return cleared
-        dispatcher.utter_message(response="utter_dom_which_field")
-        return {CONFIRM: None, "field": None}
+        return summary_answer(
+            value,
+            tracker,
+            dispatcher,
+            confirm_slot=CONFIRM,
+            fields=DOMESTIC_REG_FIELDS,
+            dependent=DEPENDENT,
+            which_response="utter_dom_which_field",
+        )
 
 
 def requested_field(tracker: Tracker) -> str | None:
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "field" and entity.get("value") in DOMESTIC_REG_FIELDS:
-            return entity["value"]
-    value = tracker.get_slot("field")
-    return value if value in DOMESTIC_REG_FIELDS else None
-
-
-def state_offices(tracker: Tracker) -> list[dict[str, Any]]:
-    return rules.offices(tracker.get_slot("reg_state")) or rules.offices()
+    return field_named(tracker, DOMESTIC_REG_FIELDS)
 
 
 # --------------------------------------------------------------------------- ask actions
@@ -485,14 +440,7 @@ def clear_form() -> list[EventType]:
 
 
 def slots_from_view(view: dict[str, Any]) -> list[EventType]:
-    events: list[EventType] = [SlotSet("dom_entity", INDIVIDUAL)]
-    for field, slot in SLOT_FOR_FIELD.items():
-        value = view.get(field)
-        if value not in (None, ""):
-            events.append(SlotSet(slot, value))
-    if view.get("state"):
-        events.append(SlotSet("reg_state", view["state"]))
-    return events
+    return [SlotSet("dom_entity", INDIVIDUAL), *draft_slots(view, SLOT_FOR_FIELD)]
 
 
 async def domestic_draft(tracker: Tracker) -> dict[str, Any] | None:
@@ -522,16 +470,8 @@ class ActionStartDomesticRegistration(Action):
         not_ready = [SlotSet("registration_ready", False)]
         try:
             view = await domestic_draft(tracker)
-        except backend_client.BackendUnavailable:
-            dispatcher.utter_message(response="utter_service_unavailable_general")
-            return not_ready
-        except backend_client.BackendError as error:
-            if error.code == "not_logged_in":
-                dispatcher.utter_message(response="utter_registration_login_first")
-            elif error.code == "terms_not_accepted":
-                dispatcher.utter_message(response="utter_registration_terms_first")
-            else:
-                dispatcher.utter_message(response="utter_service_unavailable_general")
+        except (backend_client.BackendUnavailable, backend_client.BackendError) as error:
+            reply_not_ready(error, dispatcher, otherwise="utter_service_unavailable_general")
             return not_ready
         events = [*clear_form(), SlotSet("registration_ready", True)]
         if view:

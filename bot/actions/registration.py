@@ -19,13 +19,28 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from backend.domain import registration as rules
-from backend.domain.identifiers import IdentifierError, normalise_email
 from bot.actions import backend_client
 from bot.actions.buttons import ask_action, ask_with_buttons, choice_buttons, option_name
+from bot.actions.choices import chosen, match_option, name_of, norm
+from bot.actions.draft_answers import (
+    REASON_RESPONSES,
+    DraftAnswers,
+    send_answer,
+    state_offices,
+)
+from bot.actions.draft_answers import (
+    slots_from_view as draft_slots,
+)
 from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.forms_meta import EMPLOYER_REG_FIELDS, EMPLOYER_REG_SLOTS
 from bot.actions.language import current_language
 from bot.actions.portal_id import check_name, format_mobile
+from bot.actions.registration_lookup import reply_not_ready
+from bot.actions.summary_answers import requested_field as field_named
+from bot.actions.summary_answers import summary_answer
+
+# chosen and match_option are imported from here by the contribution and payment flows.
+__all__ = ["REASON_RESPONSES", "chosen", "match_option"]
 
 logger = logging.getLogger(__name__)
 
@@ -73,56 +88,12 @@ ENTITY_ALIASES = {
     "others": ("others", "other", "lain", "statutory", "trust", "embassy", "kedutaan"),
 }
 
-_CHOICE_PAYLOAD = re.compile(r'^\s*/inform\{\s*"choice"\s*:\s*"([^"]+)"\s*\}\s*$')
-
 
 def _today() -> date:
     return date.today()
 
 
-def chosen(value: Any, tracker: Tracker) -> str:
-    """The button's code (entity ``choice``) or what the user typed."""
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "choice" and entity.get("value"):
-            return str(entity["value"])
-    text = str(value or "").strip()
-    match = _CHOICE_PAYLOAD.match(text)
-    return match.group(1) if match else text
-
-
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower().replace("_", " ")).split())
-
-
-def match_option(
-    text: str, options: list[dict[str, Any]], aliases: dict | None = None
-) -> str | None:
-    """The code of the option the text names (code, English or Malay name, or an alias)."""
-    wanted = _norm(text)
-    if not wanted:
-        return None
-    for option in options:
-        if wanted in (
-            _norm(option["code"]),
-            _norm(option.get("name_en", "")),
-            _norm(option.get("name_ms", option.get("name", ""))),
-        ):
-            return option["code"]
-    # Otherwise the option whose name or alias matches the longest stretch of the text.
-    scores: dict[str, int] = {}
-    for option in options:
-        names = [option.get("name_en", ""), option.get("name_ms", ""), option.get("name", "")]
-        names += list((aliases or {}).get(option["code"], ()))
-        for name in filter(None, map(_norm, names)):
-            if re.search(rf"\b{re.escape(name)}\b", wanted):
-                scores[option["code"]] = max(scores.get(option["code"], 0), len(name))
-            elif len(wanted) >= 3 and wanted in name:
-                scores[option["code"]] = max(scores.get(option["code"], 0), len(wanted))
-    if not scores:
-        return None
-    best = max(scores.values())
-    winners = [code for code, score in scores.items() if score == best]
-    return winners[0] if len(winners) == 1 else None
+_norm = norm
 
 
 def employer_entities() -> list[dict[str, Any]]:
@@ -165,42 +136,16 @@ def ssm_example(entity_code: str | None, sub_code: str | None) -> str:
 # --------------------------------------------------------------------------- saving
 
 
-REASON_RESPONSES = {
-    "ssm_format": "utter_invalid_reg_no_format",
-    "ssm_year": "utter_invalid_reg_no_year",
-    "ssm_type": "utter_invalid_reg_no_type",
-    "ssm_type_mismatch": "utter_invalid_reg_no_type_mismatch",
-    "ssm_serial": "utter_invalid_reg_no_serial",
-    "registration_no_format": "utter_invalid_reg_no_free",
-    "postcode_format": "utter_invalid_postcode",
-    "postcode_unknown": "utter_invalid_postcode_unknown",
-    "postcode_state_mismatch": "utter_invalid_postcode_unknown",
-    "phone_format": "utter_invalid_reg_phone",
-}
-
-
 async def save_field(
     slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> dict[str, Any] | None:
     """Sends one answer to the backend. Returns extra slot changes, or None when it failed
     (the reply has been uttered)."""
     field = BACKEND_FIELD[slot]
-    client = backend_client.backend()
     registration_id = tracker.get_slot("registration_id")
+    create = {"registration_type": "employer", "language": current_language(tracker)}
     try:
-        if registration_id:
-            view = await client.update_registration(
-                tracker.sender_id, int(registration_id), {field: value}
-            )
-        else:
-            view = await client.create_registration(
-                tracker.sender_id,
-                {
-                    "registration_type": "employer",
-                    "language": current_language(tracker),
-                    field: value,
-                },
-            )
+        view = await send_answer(tracker, registration_id, {field: value}, create)
     except backend_client.BackendUnavailable:
         dispatcher.utter_message(response="utter_service_unavailable_general")
         return None
@@ -253,7 +198,7 @@ def reply_to_refusal(
 # --------------------------------------------------------------------------- form
 
 
-class ValidateEmployerRegistrationForm(AnswersOnlyFormValidation):
+class ValidateEmployerRegistrationForm(DraftAnswers, AnswersOnlyFormValidation):
     def name(self) -> str:
         return "validate_employer_registration_form"
 
@@ -377,90 +322,51 @@ class ValidateEmployerRegistrationForm(AnswersOnlyFormValidation):
     async def validate_reg_address(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        text = " ".join(str(value or "").split())
-        if len(text) < 3 or len(text) > 200 or text.startswith("/"):
-            dispatcher.utter_message(response="utter_invalid_reg_address")
-            return {"reg_address": None}
-        return await self._save("reg_address", text, dispatcher, tracker)
+        return await self.address_answer("reg_address", value, dispatcher, tracker)
 
     async def validate_reg_postcode(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        postcode = re.sub(r"\s", "", str(value or ""))
-        try:
-            rules.state_for_postcode(postcode)
-        except rules.RegistrationError as error:
-            dispatcher.utter_message(
-                response=REASON_RESPONSES.get(error.code, "utter_invalid_postcode"),
-                postcode=postcode,
-            )
-            return {"reg_postcode": None}
-        result = await self._save("reg_postcode", postcode, dispatcher, tracker)
-        state = result.get("reg_state")
-        if state and state != tracker.get_slot("reg_state"):
-            result["reg_induction_office"] = None  # offices are offered per state
-        return result
+        return await self.postcode_answer(
+            "reg_postcode", "reg_induction_office", value, dispatcher, tracker
+        )
 
     async def validate_reg_city(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        cleaned, error = check_name(value)
-        if error:
-            dispatcher.utter_message(response="utter_invalid_reg_city")
-            return {"reg_city": None}
-        return await self._save("reg_city", cleaned, dispatcher, tracker)
+        return await self.city_answer("reg_city", value, dispatcher, tracker)
 
     async def validate_reg_email(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        try:
-            email = normalise_email(str(value or ""))
-        except IdentifierError:
-            dispatcher.utter_message(response="utter_invalid_email")
-            return {"reg_email": None}
-        return await self._save("reg_email", email, dispatcher, tracker)
+        return await self.email_answer("reg_email", value, dispatcher, tracker)
 
     async def validate_reg_phone(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        try:
-            phone = rules.normalise_phone(str(value or ""))
-        except rules.RegistrationError:
-            dispatcher.utter_message(response="utter_invalid_reg_phone")
-            return {"reg_phone": None}
-        return await self._save("reg_phone", phone, dispatcher, tracker)
+        return await self.phone_answer("reg_phone", value, dispatcher, tracker)
 
     async def validate_reg_induction_office(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        options = rules.offices(tracker.get_slot("reg_state")) or rules.offices()
-        code = match_option(chosen(value, tracker), options)
-        if code is None:
-            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
-            return {"reg_induction_office": None}
-        return await self._save("reg_induction_office", code, dispatcher, tracker)
+        return await self.office_answer("reg_induction_office", value, dispatcher, tracker)
 
     async def validate_employer_registration_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        if value == "yes":
-            return {CONFIRM: "yes"}
-        if value == "change":
-            field = requested_field(tracker)
-            if field:
-                cleared = {field: None, CONFIRM: None, "field": None}
-                cleared.update({slot: None for slot in DEPENDENT.get(field, ())})
-                return cleared
-        dispatcher.utter_message(response="utter_employer_registration_which_field")
-        return {CONFIRM: None, "field": None}
+        return summary_answer(
+            value,
+            tracker,
+            dispatcher,
+            confirm_slot=CONFIRM,
+            fields=EMPLOYER_REG_FIELDS,
+            dependent=DEPENDENT,
+            which_response="utter_employer_registration_which_field",
+        )
 
 
 def requested_field(tracker: Tracker) -> str | None:
-    for entity in tracker.latest_message.get("entities") or []:
-        if entity.get("entity") == "field" and entity.get("value") in EMPLOYER_REG_FIELDS:
-            return entity["value"]
-    value = tracker.get_slot("field")
-    return value if value in EMPLOYER_REG_FIELDS else None
+    return field_named(tracker, EMPLOYER_REG_FIELDS)
 
 
 # --------------------------------------------------------------------------- ask actions
@@ -501,14 +407,10 @@ class ActionAskRegRegistrationNo(Action):
         return []
 
 
-def _state_offices(tracker: Tracker) -> list[dict[str, Any]]:
-    return rules.offices(tracker.get_slot("reg_state")) or rules.offices()
-
-
 ActionAskRegInductionOffice = ask_action(
     "action_ask_reg_induction_office",
     "utter_ask_reg_induction_office",
-    _state_offices,
+    state_offices,
     lambda tracker: {
         "state": rules.state_name(tracker.get_slot("reg_state"))
         if tracker.get_slot("reg_state")
@@ -520,19 +422,12 @@ ActionAskRegInductionOffice = ask_action(
 def summary_vars(tracker: Tracker) -> dict[str, Any]:
     language = current_language(tracker)
     get = tracker.get_slot
-
-    def name_of(options: list[dict[str, Any]], code: Any) -> str:
-        for option in options:
-            if option["code"] == code:
-                return option_name(option, language)
-        return str(code or "-")
-
     entity_code, sub_code = get("reg_business_entity"), get("reg_sub_entity")
-    entity_text = name_of(employer_entities(), entity_code)
-    sub_text = name_of(sub_entities(entity_code), sub_code)
+    entity_text = name_of(employer_entities(), entity_code, language)
+    sub_text = name_of(sub_entities(entity_code), sub_code, language)
     item = get("reg_sub_entity_item")
     if item:
-        sub_text += " / " + name_of(sub_items(entity_code, sub_code), item)
+        sub_text += " / " + name_of(sub_items(entity_code, sub_code), item, language)
     try:
         industry_row = rules.industry(get("reg_industry") or "")
         industry_text = f"{industry_row['code']} {option_name(industry_row, language)}"
@@ -584,14 +479,7 @@ def clear_form() -> list[EventType]:
 
 
 def slots_from_view(view: dict[str, Any]) -> list[EventType]:
-    events: list[EventType] = []
-    for field, slot in SLOT_FOR_FIELD.items():
-        value = view.get(field)
-        if value not in (None, ""):
-            events.append(SlotSet(slot, value))
-    if view.get("state"):
-        events.append(SlotSet("reg_state", view["state"]))
-    return events
+    return draft_slots(view, SLOT_FOR_FIELD)
 
 
 class ActionStartEmployerRegistration(Action):
@@ -620,17 +508,10 @@ class ActionStartEmployerRegistration(Action):
                 if draft
                 else None
             )
-        except backend_client.BackendUnavailable:
-            dispatcher.utter_message(response="utter_service_unavailable_general")
-            return not_ready
-        except backend_client.BackendError as error:
-            if error.code == "not_logged_in":
-                dispatcher.utter_message(response="utter_registration_login_first")
-            elif error.code == "terms_not_accepted":
-                dispatcher.utter_message(response="utter_registration_terms_first")
-            else:
-                logger.warning("registration listing refused: %s %s", error.status, error.code)
-                dispatcher.utter_message(response="utter_service_unavailable_general")
+        except (backend_client.BackendUnavailable, backend_client.BackendError) as error:
+            if isinstance(error, backend_client.BackendError):
+                logger.info("registration listing refused: %s %s", error.status, error.code)
+            reply_not_ready(error, dispatcher, otherwise="utter_service_unavailable_general")
             return not_ready
         events = [*clear_form(), SlotSet("registration_ready", True)]
         if view:

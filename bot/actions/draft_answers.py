@@ -1,0 +1,150 @@
+"""Answers both employer forms ask alike, each saved to the backend's draft as it is given.
+
+The employer form (QRG 2) and the domestic employer form (QRG 2b) ask the same address, postcode
+(which decides the state and so the induction offices offered), city, contact email, phone and
+induction venue, and both save every accepted answer at once (POST the draft at the first answer,
+PATCH one field after), so a chat left half-way loses nothing. The forms differ only in their
+slot names, the draft they create and how they word a refusal; this mixin holds the rest.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from backend.domain import registration as rules
+from backend.domain.identifiers import IdentifierError, normalise_email
+from bot.actions import backend_client
+from bot.actions.buttons import ask_with_buttons
+from bot.actions.choices import chosen, match_option
+from bot.actions.portal_id import check_name
+
+# Why the backend refused a field, by its reason code → the reply (with an example).
+REASON_RESPONSES = {
+    "ssm_format": "utter_invalid_reg_no_format",
+    "ssm_year": "utter_invalid_reg_no_year",
+    "ssm_type": "utter_invalid_reg_no_type",
+    "ssm_type_mismatch": "utter_invalid_reg_no_type_mismatch",
+    "ssm_serial": "utter_invalid_reg_no_serial",
+    "registration_no_format": "utter_invalid_reg_no_free",
+    "postcode_format": "utter_invalid_postcode",
+    "postcode_unknown": "utter_invalid_postcode_unknown",
+    "postcode_state_mismatch": "utter_invalid_postcode_unknown",
+    "phone_format": "utter_invalid_reg_phone",
+}
+
+
+def state_offices(tracker: Tracker) -> list[dict[str, Any]]:
+    """The PERKESO offices of the state the postcode gave (all of them before that)."""
+    return rules.offices(tracker.get_slot("reg_state")) or rules.offices()
+
+
+def slots_from_view(view: dict[str, Any], slot_for_field: Mapping[str, str]) -> list[EventType]:
+    """The saved draft back into the form's slots (to continue it), with the state."""
+    events: list[EventType] = []
+    for field, slot in slot_for_field.items():
+        value = view.get(field)
+        if value not in (None, ""):
+            events.append(SlotSet(slot, value))
+    if view.get("state"):
+        events.append(SlotSet("reg_state", view["state"]))
+    return events
+
+
+async def send_answer(
+    tracker: Tracker, registration_id: Any, fields: dict[str, Any], create: dict[str, Any]
+) -> dict[str, Any]:
+    """PATCHes the draft, or POSTs it (``create`` + the answer) when there is none yet."""
+    client = backend_client.backend()
+    if registration_id:
+        return await client.update_registration(tracker.sender_id, int(registration_id), fields)
+    return await client.create_registration(tracker.sender_id, {**create, **fields})
+
+
+class DraftAnswers:
+    """Address, postcode, city, email, phone and induction office for a draft-saving form.
+
+    The form class provides ``_save(slot, value, dispatcher, tracker)`` → the slot changes
+    (``{slot: None}`` when the backend refused it, the reply already given).
+    """
+
+    async def _save(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def address_answer(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        text = " ".join(str(value or "").split())
+        if len(text) < 3 or len(text) > 200 or text.startswith("/"):
+            dispatcher.utter_message(response="utter_invalid_reg_address")
+            return {slot: None}
+        return await self._save(slot, text, dispatcher, tracker)
+
+    async def postcode_answer(
+        self,
+        slot: str,
+        office_slot: str,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+    ) -> dict[str, Any]:
+        postcode = re.sub(r"\s", "", str(value or ""))
+        try:
+            rules.state_for_postcode(postcode)
+        except rules.RegistrationError as error:
+            dispatcher.utter_message(
+                response=REASON_RESPONSES.get(error.code, "utter_invalid_postcode"),
+                postcode=postcode,
+            )
+            return {slot: None}
+        result = await self._save(slot, postcode, dispatcher, tracker)
+        state = result.get("reg_state")
+        if state and state != tracker.get_slot("reg_state"):
+            result[office_slot] = None  # offices are offered per state
+        return result
+
+    async def city_answer(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        cleaned, error = check_name(value)
+        if error:
+            dispatcher.utter_message(response="utter_invalid_reg_city")
+            return {slot: None}
+        return await self._save(slot, cleaned, dispatcher, tracker)
+
+    async def email_answer(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        try:
+            email = normalise_email(str(value or ""))
+        except IdentifierError:
+            dispatcher.utter_message(response="utter_invalid_email")
+            return {slot: None}
+        return await self._save(slot, email, dispatcher, tracker)
+
+    async def phone_answer(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        try:
+            phone = rules.normalise_phone(str(value or ""))
+        except rules.RegistrationError:
+            dispatcher.utter_message(response="utter_invalid_reg_phone")
+            return {slot: None}
+        return await self._save(slot, phone, dispatcher, tracker)
+
+    async def office_answer(
+        self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> dict[str, Any]:
+        options = state_offices(tracker)
+        code = match_option(chosen(value, tracker), options)
+        if code is None:
+            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
+            return {slot: None}
+        return await self._save(slot, code, dispatcher, tracker)
