@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,6 +14,7 @@ from backend.db import get_db
 from backend.deps import Clock, get_app_settings, get_clock
 from backend.domain.identifiers import mask_mykad
 from backend.models import PortalAccount, PortalApplication
+from backend.routers import html_pages
 from backend.services import files, registration_account, web_auth
 from backend.services.page_strings import LANGUAGES, say, strings
 from backend.services.portal_applications import FILE_KIND
@@ -42,10 +43,6 @@ def _language(request: Request) -> str:
     return "ms" if accept.startswith(("ms", "my")) else "en"
 
 
-def _secure(settings: Settings) -> bool:
-    return settings.assist_public_url.startswith("https://")
-
-
 def _render(
     request: Request,
     settings: Settings,
@@ -54,31 +51,23 @@ def _render(
     status_code: int = 200,
 ) -> HTMLResponse:
     """Render in the user's language with a CSRF token (reused while it still verifies)."""
-    token = web_auth.csrf_token_from_cookie(settings, request.cookies.get(web_auth.CSRF_COOKIE))
-    cookie_value = None
-    if token is None:
-        token, cookie_value = web_auth.new_csrf(settings)
     lang = _language(request)
-    response = templates.TemplateResponse(
+    response = html_pages.render_with_csrf(
+        templates,
         request,
+        settings,
         name,
-        {"csrf_token": token, "lang": lang, "t": strings(lang), **context},
+        {"lang": lang, "t": strings(lang), **context},
         status_code=status_code,
     )
     if request.query_params.get("lang") in LANGUAGES:
         response.set_cookie(
-            LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax", secure=_secure(settings)
+            LANG_COOKIE,
+            lang,
+            max_age=365 * 24 * 3600,
+            samesite="lax",
+            secure=html_pages.secure_cookies(settings),
         )
-    if cookie_value:
-        response.set_cookie(
-            web_auth.CSRF_COOKIE,
-            cookie_value,
-            max_age=web_auth.CSRF_MAX_AGE,
-            httponly=True,
-            samesite="strict",
-            secure=_secure(settings),
-        )
-    response.headers["Cache-Control"] = "no-store"
     return response
 
 
@@ -97,8 +86,7 @@ def _current(request: Request, db: Session, settings: Settings) -> PortalAccount
     return web_auth.account_from_session(db, settings, request.cookies.get(web_auth.SESSION_COOKIE))
 
 
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
+_redirect = html_pages.redirect
 
 
 @router.get("/login", response_class=HTMLResponse)
@@ -150,7 +138,7 @@ def login_submit(
         max_age=web_auth.SESSION_MAX_AGE,
         httponly=True,
         samesite="lax",
-        secure=_secure(settings),
+        secure=html_pages.secure_cookies(settings),
     )
     return response
 
@@ -218,7 +206,7 @@ def new_password_submit(
         max_age=web_auth.SESSION_MAX_AGE,
         httponly=True,
         samesite="lax",
-        secure=_secure(settings),
+        secure=html_pages.secure_cookies(settings),
     )
     return response
 

@@ -8,10 +8,12 @@ user's ``assist_web`` cookie or the chat cookie opens nothing here. Every staff 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
 
@@ -21,6 +23,7 @@ from backend.hub import handoff as hub_handoff
 from backend.hub import service as hub_service
 from backend.hub.rasa_client import get_rasa_client
 from backend.models import Employee, Employer, HandoffTicket, PortalAccount, StaffUser
+from backend.routers import html_pages
 from backend.services import email as email_service
 from backend.services import (
     staff_assist,
@@ -34,22 +37,57 @@ from backend.services import (
 )
 from backend.settings import REPO_ROOT, Settings
 
-router = APIRouter(prefix="/staff", tags=["staff"], include_in_schema=False)
+
+class Refused(Exception):
+    """Raised by the guards below with the answer to send instead of the page.
+
+    A FastAPI dependency cannot return a response, and the staff console answers a refusal in
+    the caller's terms (a redirect to the sign-in page, a message page, or a JSON error), so the
+    guards raise this and :class:`_GuardedRoute` sends ``response``.
+    """
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
+class _GuardedRoute(APIRoute):
+    """Every /staff route: a :class:`Refused` from a guard becomes its response."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def guarded(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except Refused as refused:
+                return refused.response
+
+        return guarded
+
+
+router = APIRouter(
+    prefix="/staff", tags=["staff"], include_in_schema=False, route_class=_GuardedRoute
+)
 templates = Jinja2Templates(directory=str(REPO_ROOT / "backend" / "templates"))
 
 Db = Annotated[Session, Depends(get_db)]
 AppSettings = Annotated[Settings, Depends(get_app_settings)]
 NowClock = Annotated[Clock, Depends(get_clock)]
 
-
-def _secure(settings: Settings) -> bool:
-    return settings.assist_public_url.startswith("https://")
+_secure = html_pages.secure_cookies
+_redirect = html_pages.redirect
 
 
 def _wants_json(request: Request) -> bool:
     return request.query_params.get(
         "format"
     ) == "json" or "application/json" in request.headers.get("accept", "")
+
+
+def _is_api(request: Request) -> bool:
+    """The console's own scripts call /staff/api/…; any page can also be asked for JSON."""
+    return request.url.path.startswith("/staff/api/") or _wants_json(request)
 
 
 def _render(
@@ -59,28 +97,15 @@ def _render(
     context: dict[str, Any],
     status_code: int = 200,
 ) -> HTMLResponse:
-    token = web_auth.csrf_token_from_cookie(settings, request.cookies.get(web_auth.CSRF_COOKIE))
-    cookie_value = None
-    if token is None:
-        token, cookie_value = web_auth.new_csrf(settings)
     lang = staff_strings.language_of(request)
-    response = templates.TemplateResponse(
+    return html_pages.render_with_csrf(
+        templates,
         request,
+        settings,
         name,
-        {"csrf_token": token, "lang": lang, "t": staff_strings.translator(lang), **context},
+        {"lang": lang, "t": staff_strings.translator(lang), **context},
         status_code=status_code,
     )
-    if cookie_value:
-        response.set_cookie(
-            web_auth.CSRF_COOKIE,
-            cookie_value,
-            max_age=web_auth.CSRF_MAX_AGE,
-            httponly=True,
-            samesite="strict",
-            secure=_secure(settings),
-        )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 def _current(request: Request, db: Session, settings: Settings) -> StaffUser | None:
@@ -89,16 +114,13 @@ def _current(request: Request, db: Session, settings: Settings) -> StaffUser | N
     )
 
 
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
+def _json_error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"detail": {"code": code, "message": message}}, status_code=status)
 
 
 def _not_signed_in(request: Request) -> Response:
-    if _wants_json(request):
-        return JSONResponse(
-            {"detail": {"code": "not_signed_in", "message": "staff sign-in required"}},
-            status_code=401,
-        )
+    if _is_api(request):
+        return _json_error(401, "not_signed_in", "staff sign-in required")
     return _redirect("/staff/login")
 
 
@@ -132,6 +154,64 @@ def _csrf_failed(request: Request, settings: Settings, staff: StaffUser | None) 
 
 def _csrf(request: Request, settings: Settings, submitted: str) -> bool:
     return web_auth.csrf_ok(settings, request.cookies.get(web_auth.CSRF_COOKIE), submitted)
+
+
+# --- Guards (dependencies): who may open a route, and that a change came from the console ---
+
+
+def signed_in(request: Request, db: Db, settings: AppSettings) -> StaffUser:
+    """The signed-in staff member; otherwise the sign-in page (or 401 for the console's API)."""
+    staff = _current(request, db, settings)
+    if staff is None:
+        raise Refused(_not_signed_in(request))
+    return staff
+
+
+Staff = Annotated[StaffUser, Depends(signed_in)]
+
+
+def form_posted(
+    request: Request,
+    settings: AppSettings,
+    staff: Staff,
+    csrf_token: Annotated[str, Form()] = "",
+) -> StaffUser:
+    """A signed-in member's form POST carrying this console's CSRF token."""
+    if not _csrf(request, settings, csrf_token):
+        raise Refused(_csrf_failed(request, settings, staff))
+    return staff
+
+
+def api_posted(request: Request, settings: AppSettings, staff: Staff) -> StaffUser:
+    """A signed-in member's script POST carrying the CSRF token in ``X-CSRF-Token``."""
+    if not _csrf(request, settings, request.headers.get("x-csrf-token", "")):
+        raise Refused(_json_error(400, "csrf", "missing or wrong X-CSRF-Token"))
+    return staff
+
+
+FormStaff = Annotated[StaffUser, Depends(form_posted)]
+ApiStaff = Annotated[StaffUser, Depends(api_posted)]
+
+
+def supervisors_only(refusal: str) -> Callable[..., StaffUser]:
+    """A guard letting supervisors through; an agent gets 403 with ``refusal`` on the page."""
+
+    def supervisor(request: Request, settings: AppSettings, staff: Staff) -> StaffUser:
+        if staff.role == "supervisor":
+            return staff
+        if _is_api(request):
+            raise Refused(_json_error(403, "forbidden", "supervisors only"))
+        raise Refused(_message(request, settings, staff, "Not allowed", refusal, 403))
+
+    return supervisor
+
+
+AuditReader = Annotated[
+    StaffUser, Depends(supervisors_only("Only supervisors can read the audit log."))
+]
+DashboardReader = Annotated[
+    StaffUser, Depends(supervisors_only("Only supervisors can see the dashboard."))
+]
 
 
 @router.get("/language")
@@ -230,17 +310,19 @@ def logout(
 
 @router.get("", include_in_schema=False)
 @router.get("/", include_in_schema=False)
-def home(request: Request, db: Db, settings: AppSettings) -> Response:
-    if _current(request, db, settings) is None:
-        return _not_signed_in(request)
+def home(_staff: Staff) -> Response:
+    """The console opens on the look-up page (the guard sends a stranger to sign in)."""
     return _redirect("/staff/lookup")
 
 
 @router.get("/lookup")
-def lookup(request: Request, db: Db, settings: AppSettings, q: str = "") -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
+def lookup(
+    request: Request,
+    staff: Staff,
+    db: Db,
+    settings: AppSettings,
+    q: str = "",
+) -> Response:
     results = staff_lookup.search(db, q) if q.strip() else {"employers": [], "employees": []}
     if q.strip():
         subject = staff_lookup.subject_for(q)
@@ -291,10 +373,13 @@ def _employer_page(
 
 
 @router.get("/employers/{employer_id}")
-def employer(request: Request, employer_id: int, db: Db, settings: AppSettings) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
+def employer(
+    request: Request,
+    staff: Staff,
+    employer_id: int,
+    db: Db,
+    settings: AppSettings,
+) -> Response:
     response = _employer_page(request, db, settings, staff, employer_id)
     if response.status_code == 200:
         staff_audit.record(db, staff, "view_employer", employer_id=employer_id)
@@ -305,17 +390,12 @@ def employer(request: Request, employer_id: int, db: Db, settings: AppSettings) 
 @router.post("/employers/{employer_id}/reveal")
 def reveal(
     request: Request,
+    staff: FormStaff,
     employer_id: int,
     db: Db,
     settings: AppSettings,
     employee_id: Annotated[int, Form()],
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
-    if not _csrf(request, settings, csrf_token):
-        return _csrf_failed(request, settings, staff)
     employee = db.get(Employee, employee_id)
     if employee is None or employee.employer_id != employer_id:
         return _message(request, settings, staff, "Not found", "No such employee.", 404)
@@ -334,19 +414,14 @@ def reveal(
 @router.post("/employers/{employer_id}/resend")
 def resend(
     request: Request,
+    staff: FormStaff,
     employer_id: int,
     db: Db,
     settings: AppSettings,
     kind: Annotated[str, Form()],
     item_id: Annotated[int, Form()],
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     """Re-send a letter or a receipt link by email to the employer's address on record."""
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
-    if not _csrf(request, settings, csrf_token):
-        return _csrf_failed(request, settings, staff)
     detail = staff_lookup.employer_detail(db, settings, employer_id)
     employer_row = db.get(Employer, employer_id)
     if detail is None or employer_row is None:
@@ -388,18 +463,12 @@ def resend(
 
 
 @router.get("/audit")
-def audit(request: Request, db: Db, settings: AppSettings) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
-    if staff.role != "supervisor":
-        if _wants_json(request):
-            return JSONResponse(
-                {"detail": {"code": "forbidden", "message": "supervisors only"}}, status_code=403
-            )
-        return _message(
-            request, settings, staff, "Not allowed", "Only supervisors can read the audit log.", 403
-        )
+def audit(
+    request: Request,
+    staff: AuditReader,
+    db: Db,
+    settings: AppSettings,
+) -> Response:
     rows = staff_audit.recent(db)
     staff_audit.record(db, staff, "view_audit")
     db.commit()
@@ -411,17 +480,14 @@ def audit(request: Request, db: Db, settings: AppSettings) -> Response:
 # --- Human-handoff queue (JSON). POSTs carry the CSRF token in the X-CSRF-Token header. ---
 
 
-def _json_error(status: int, code: str, message: str) -> JSONResponse:
-    return JSONResponse({"detail": {"code": code, "message": message}}, status_code=status)
-
-
 @router.get("/api/handoffs")
 def handoff_list(
-    request: Request, db: Db, settings: AppSettings, status: str | None = None
+    request: Request,
+    staff: Staff,
+    db: Db,
+    settings: AppSettings,
+    status: str | None = None,
 ) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _json_error(401, "not_signed_in", "staff sign-in required")
     try:
         tickets = staff_handoff.listing(db, status)
     except staff_handoff.TicketError as exc:
@@ -430,10 +496,12 @@ def handoff_list(
 
 
 @router.get("/handoffs")
-def handoff_queue_page(request: Request, db: Db, settings: AppSettings) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
+def handoff_queue_page(
+    request: Request,
+    staff: Staff,
+    db: Db,
+    settings: AppSettings,
+) -> Response:
     tickets = [t for t in staff_handoff.listing(db) if t["status"] != "closed"]
     return _render(
         request,
@@ -445,11 +513,12 @@ def handoff_queue_page(request: Request, db: Db, settings: AppSettings) -> Respo
 
 @router.get("/handoffs/{ticket_id}")
 def handoff_ticket_page(
-    request: Request, ticket_id: int, db: Db, settings: AppSettings
+    request: Request,
+    staff: Staff,
+    ticket_id: int,
+    db: Db,
+    settings: AppSettings,
 ) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
     try:
         ticket = staff_handoff.get(db, ticket_id)
     except staff_handoff.TicketError:
@@ -467,10 +536,13 @@ def handoff_ticket_page(
 
 
 @router.get("/api/handoffs/{ticket_id}")
-def handoff_detail(request: Request, ticket_id: int, db: Db, settings: AppSettings) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _json_error(401, "not_signed_in", "staff sign-in required")
+def handoff_detail(
+    request: Request,
+    staff: Staff,
+    ticket_id: int,
+    db: Db,
+    settings: AppSettings,
+) -> Response:
     try:
         ticket = staff_handoff.get(db, ticket_id)
     except staff_handoff.TicketError as exc:
@@ -485,12 +557,14 @@ def handoff_detail(request: Request, ticket_id: int, db: Db, settings: AppSettin
 
 @router.get("/api/handoffs/{ticket_id}/events")
 def handoff_events(
-    request: Request, ticket_id: int, db: Db, settings: AppSettings, wait: float = 25.0
+    request: Request,
+    staff: Staff,
+    ticket_id: int,
+    db: Db,
+    settings: AppSettings,
+    wait: float = 25.0,
 ) -> Response:
     """The chat as it happens (server-sent events): every new message, then the ticket status."""
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _json_error(401, "not_signed_in", "staff sign-in required")
     try:
         ticket = staff_handoff.get(db, ticket_id)
     except staff_handoff.TicketError as exc:
@@ -527,13 +601,13 @@ def _json_body_text(raw: Any) -> str:
 
 @router.post("/api/handoffs/{ticket_id}/reply")
 async def handoff_reply(
-    request: Request, ticket_id: int, db: Db, settings: AppSettings, clock: NowClock
+    request: Request,
+    staff: ApiStaff,
+    ticket_id: int,
+    db: Db,
+    settings: AppSettings,
+    clock: NowClock,
 ) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _json_error(401, "not_signed_in", "staff sign-in required")
-    if not _csrf(request, settings, request.headers.get("x-csrf-token", "")):
-        return _json_error(400, "csrf", "missing or wrong X-CSRF-Token")
     try:
         text = _json_body_text(await request.json())
     except ValueError:
@@ -555,13 +629,13 @@ async def handoff_reply(
 
 @router.post("/api/handoffs/{ticket_id}/handback")
 async def handoff_handback(
-    request: Request, ticket_id: int, db: Db, settings: AppSettings, clock: NowClock
+    request: Request,
+    staff: ApiStaff,
+    ticket_id: int,
+    db: Db,
+    settings: AppSettings,
+    clock: NowClock,
 ) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _json_error(401, "not_signed_in", "staff sign-in required")
-    if not _csrf(request, settings, request.headers.get("x-csrf-token", "")):
-        return _json_error(400, "csrf", "missing or wrong X-CSRF-Token")
     try:
         ticket = staff_handoff.get(db, ticket_id)
         if ticket.status == "closed":
@@ -580,22 +654,24 @@ async def handoff_handback(
 
 
 @router.get("/api/callbacks")
-def callback_list(request: Request, db: Db, settings: AppSettings) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _json_error(401, "not_signed_in", "staff sign-in required")
+def callback_list(
+    request: Request,
+    staff: Staff,
+    db: Db,
+    settings: AppSettings,
+) -> Response:
     return JSONResponse({"callbacks": staff_handoff.callbacks(db)})
 
 
 @router.post("/api/callbacks/{callback_id}/done")
 def callback_done(
-    request: Request, callback_id: int, db: Db, settings: AppSettings, clock: NowClock
+    request: Request,
+    staff: ApiStaff,
+    callback_id: int,
+    db: Db,
+    settings: AppSettings,
+    clock: NowClock,
 ) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _json_error(401, "not_signed_in", "staff sign-in required")
-    if not _csrf(request, settings, request.headers.get("x-csrf-token", "")):
-        return _json_error(400, "csrf", "missing or wrong X-CSRF-Token")
     try:
         row = staff_handoff.mark_callback_done(db, callback_id, staff, clock())
     except staff_handoff.TicketError as exc:
@@ -606,16 +682,6 @@ def callback_done(
 
 
 # --- Supervisors' dashboard (figures from Rasa's events; see backend/analytics/ingest.py) ---
-
-
-def _supervisor_only(request: Request, settings: Settings, staff: StaffUser) -> Response | None:
-    if staff.role == "supervisor":
-        return None
-    if _wants_json(request) or request.url.path.startswith("/staff/api/"):
-        return _json_error(403, "forbidden", "supervisors only")
-    return _message(
-        request, settings, staff, "Not allowed", "Only supervisors can see the dashboard.", 403
-    )
 
 
 def _dashboard_figures(
@@ -634,13 +700,13 @@ def _dashboard_figures(
 
 
 @router.get("/dashboard")
-def dashboard_page(request: Request, db: Db, settings: AppSettings, clock: NowClock) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
-    refused = _supervisor_only(request, settings, staff)
-    if refused is not None:
-        return refused
+def dashboard_page(
+    request: Request,
+    staff: DashboardReader,
+    db: Db,
+    settings: AppSettings,
+    clock: NowClock,
+) -> Response:
     data, error = _dashboard_figures(request, db, clock)
     if data is None:
         first, last = staff_dashboard.parse_range(
@@ -657,13 +723,13 @@ def dashboard_page(request: Request, db: Db, settings: AppSettings, clock: NowCl
 
 
 @router.get("/api/dashboard")
-def dashboard_json(request: Request, db: Db, settings: AppSettings, clock: NowClock) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _json_error(401, "not_signed_in", "staff sign-in required")
-    refused = _supervisor_only(request, settings, staff)
-    if refused is not None:
-        return refused
+def dashboard_json(
+    request: Request,
+    staff: DashboardReader,
+    db: Db,
+    settings: AppSettings,
+    clock: NowClock,
+) -> Response:
     data, error = _dashboard_figures(request, db, clock)
     if data is None:
         return _json_error(422, "invalid_range", error or "bad range")
@@ -674,28 +740,25 @@ def dashboard_json(request: Request, db: Db, settings: AppSettings, clock: NowCl
 
 
 @router.get("/assist")
-def assist_page(request: Request, db: Db, settings: AppSettings) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
+def assist_page(
+    request: Request,
+    staff: Staff,
+    db: Db,
+    settings: AppSettings,
+) -> Response:
     return _render(request, settings, "staff/assist.html", {"staff": staff, "error": None})
 
 
 @router.post("/assist")
 def assist_start(
     request: Request,
+    staff: FormStaff,
     db: Db,
     settings: AppSettings,
     clock: NowClock,
     email: Annotated[str, Form()] = "",
     language: Annotated[str, Form()] = "en",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
-    if not _csrf(request, settings, csrf_token):
-        return _csrf_failed(request, settings, staff)
     try:
         row = staff_assist.start(db, settings, staff, email, clock())
     except staff_assist.AssistError as exc:
@@ -745,28 +808,26 @@ def _assist_view(
 
 
 @router.get("/assist/{session_id}")
-def assist_chat_page(request: Request, session_id: int, db: Db, settings: AppSettings) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
+def assist_chat_page(
+    request: Request,
+    staff: Staff,
+    session_id: int,
+    db: Db,
+    settings: AppSettings,
+) -> Response:
     return _assist_view(request, db, settings, staff, session_id)
 
 
 @router.post("/assist/{session_id}/verify")
 def assist_verify(
     request: Request,
+    staff: FormStaff,
     session_id: int,
     db: Db,
     settings: AppSettings,
     clock: NowClock,
     code: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
-    if not _csrf(request, settings, csrf_token):
-        return _csrf_failed(request, settings, staff)
     try:
         staff_assist.verify(db, staff, session_id, code, clock())
     except staff_assist.AssistError as exc:
@@ -778,17 +839,12 @@ def assist_verify(
 @router.post("/assist/{session_id}/end")
 def assist_end(
     request: Request,
+    staff: FormStaff,
     session_id: int,
     db: Db,
     settings: AppSettings,
     clock: NowClock,
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _not_signed_in(request)
-    if not _csrf(request, settings, csrf_token):
-        return _csrf_failed(request, settings, staff)
     try:
         staff_assist.end(db, staff, session_id, clock())
     except staff_assist.AssistError as exc:
@@ -799,14 +855,13 @@ def assist_end(
 
 @router.post("/api/assist/{session_id}/messages")
 async def assist_message(
-    request: Request, session_id: int, db: Db, settings: AppSettings
+    request: Request,
+    staff: ApiStaff,
+    session_id: int,
+    db: Db,
+    settings: AppSettings,
 ) -> Response:
     """One turn typed by the agent in the caller's conversation, through the hub as any turn."""
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _json_error(401, "not_signed_in", "staff sign-in required")
-    if not _csrf(request, settings, request.headers.get("x-csrf-token", "")):
-        return _json_error(400, "csrf", "missing or wrong X-CSRF-Token")
     try:
         row = staff_assist.get_for(db, session_id, staff)
     except staff_assist.AssistError as exc:
@@ -835,13 +890,14 @@ async def assist_message(
 
 @router.post("/api/handoffs/{ticket_id}/{step}")
 def handoff_step(
-    request: Request, ticket_id: int, step: str, db: Db, settings: AppSettings, clock: NowClock
+    request: Request,
+    staff: ApiStaff,
+    ticket_id: int,
+    step: str,
+    db: Db,
+    settings: AppSettings,
+    clock: NowClock,
 ) -> Response:
-    staff = _current(request, db, settings)
-    if staff is None:
-        return _json_error(401, "not_signed_in", "staff sign-in required")
-    if not _csrf(request, settings, request.headers.get("x-csrf-token", "")):
-        return _json_error(400, "csrf", "missing or wrong X-CSRF-Token")
     try:
         if step == "assign":
             ticket = staff_handoff.assign(db, ticket_id, staff, clock())

@@ -311,3 +311,63 @@ def test_handoff_queue_list_assign_close(client, backend_settings, staff_account
     ]
     actions = [r.action for r in audit_rows(backend_settings)]
     assert actions.count("handoff_assign") == 1 and actions.count("handoff_close") == 1
+
+
+# Every console route, with the form fields its POST needs (so a refusal is the guard's doing).
+_OPEN_ROUTES = {"/staff/login", "/staff/language", "/staff/logout"}
+_FORM_FIELDS = {
+    "/staff/employers/1/reveal": {"employee_id": "1"},
+    "/staff/employers/1/resend": {"kind": "letter", "item_id": "1"},
+    "/staff/assist": {"email": "tan@example.com"},
+    "/staff/assist/1/verify": {"code": "123456"},
+}
+
+
+def _console_routes() -> list[tuple[str, str]]:
+    from backend.routers.staff import router
+
+    routes = []
+    for route in router.routes:
+        path = getattr(route, "path", "")
+        if not path.startswith("/staff") or path in _OPEN_ROUTES:
+            continue
+        url = re.sub(r"\{[^}]+\}", "1", path).replace("/1/{step}", "/1/assign")
+        url = url.replace("/handoffs/1/1", "/handoffs/1/assign")
+        for method in sorted(route.methods - {"HEAD"}):
+            routes.append((method, url))
+    return routes
+
+
+def test_no_console_route_opens_without_a_staff_session(  # type: ignore[no-untyped-def]
+    client, backend_app, backend_settings, staff_accounts
+) -> None:
+    routes = _console_routes()
+    assert ("POST", "/staff/api/handoffs/1/assign") in routes and len(routes) > 20
+    for method, url in routes:
+        res = client.request(method, url, data=_FORM_FIELDS.get(url, {}), follow_redirects=False)
+        if url.startswith("/staff/api/"):
+            assert res.status_code == 401, (method, url)
+            assert res.json()["detail"]["code"] == "not_signed_in"
+        else:
+            assert res.status_code == 303, (method, url)
+            assert res.headers["location"] == "/staff/login", (method, url)
+    assert audit_rows(backend_settings) == []
+
+
+def test_every_console_change_needs_the_csrf_token(  # type: ignore[no-untyped-def]
+    client, backend_app, backend_settings, staff_accounts
+) -> None:
+    sign_in(client, *AGENT)
+    posts = [url for method, url in _console_routes() if method == "POST"]
+    for url in posts:
+        fields = {**_FORM_FIELDS.get(url, {}), "csrf_token": "forged"}
+        res = client.post(
+            url, data=fields, headers={"X-CSRF-Token": "forged"}, follow_redirects=False
+        )
+        assert res.status_code == 400, url
+        if url.startswith("/staff/api/"):
+            assert res.json()["detail"]["code"] == "csrf"
+        else:
+            assert "The form expired" in res.text
+    # Nothing happened but the sign-in.
+    assert [row.action for row in audit_rows(backend_settings)] == ["sign_in"]
