@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -204,6 +204,15 @@ def reply_to_refusal(
 
 
 class ValidateDomesticEmployerRegistrationForm(DraftAnswers, AnswersOnlyFormValidation):
+    ANSWER_SLOTS: ClassVar[dict[str, str]] = {
+        "address": "dom_address",
+        "postcode": "dom_postcode",
+        "city": "dom_city",
+        "email": "dom_email",
+        "phone": "dom_phone",
+        "office": "dom_induction_office",
+    }
+
     def name(self) -> str:
         return "validate_domestic_employer_registration_form"
 
@@ -304,38 +313,6 @@ class ValidateDomesticEmployerRegistrationForm(DraftAnswers, AnswersOnlyFormVali
             ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", RESIDENCIES)
             return {"dom_worker_residency": None}
         return await self._save("dom_worker_residency", code, dispatcher, tracker)
-
-    async def validate_dom_address(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.address_answer("dom_address", value, dispatcher, tracker)
-
-    async def validate_dom_postcode(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.postcode_answer(
-            "dom_postcode", "dom_induction_office", value, dispatcher, tracker
-        )
-
-    async def validate_dom_city(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.city_answer("dom_city", value, dispatcher, tracker)
-
-    async def validate_dom_email(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.email_answer("dom_email", value, dispatcher, tracker)
-
-    async def validate_dom_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.phone_answer("dom_phone", value, dispatcher, tracker)
-
-    async def validate_dom_induction_office(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.office_answer("dom_induction_office", value, dispatcher, tracker)
 
     async def validate_dom_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -10,12 +10,13 @@ slot names, the draft they create and how they word a refusal; this mixin holds 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, ClassVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 from backend.domain import registration as rules
 from backend.domain.identifiers import IdentifierError, normalise_email
@@ -66,12 +67,45 @@ async def send_answer(
     return await client.create_registration(tracker.sender_id, {**create, **fields})
 
 
+ANSWER_KINDS = ("address", "postcode", "city", "email", "phone", "office")
+
+
+def _validator(kind: str, slot: str) -> Callable[..., Awaitable[dict[str, Any]]]:
+    async def validate(
+        self: DraftAnswers,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> dict[str, Any]:
+        if kind == "postcode":
+            office_slot = self.ANSWER_SLOTS["office"]
+            return await self.postcode_answer(slot, office_slot, value, dispatcher, tracker)
+        answer = getattr(self, f"{kind}_answer")
+        return await answer(slot, value, dispatcher, tracker)
+
+    validate.__name__ = f"validate_{slot}"
+    validate.__doc__ = f"The {kind} answer, checked, then saved to the draft."
+    return validate
+
+
 class DraftAnswers:
     """Address, postcode, city, email, phone and induction office for a draft-saving form.
 
-    The form class provides ``_save(slot, value, dispatcher, tracker)`` → the slot changes
-    (``{slot: None}`` when the backend refused it, the reply already given).
+    The form class names its slots in ``ANSWER_SLOTS`` (kind → slot; the ``validate_<slot>``
+    methods the SDK looks for are made from it) and provides ``_save(slot, value, dispatcher,
+    tracker)`` → the slot changes (``{slot: None}`` when the backend refused it, the reply
+    already given).
     """
+
+    ANSWER_SLOTS: ClassVar[dict[str, str]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for kind, slot in cls.ANSWER_SLOTS.items():
+            if kind not in ANSWER_KINDS:
+                raise ValueError(f"unknown answer kind {kind!r}")
+            setattr(cls, f"validate_{slot}", _validator(kind, slot))
 
     async def _save(
         self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import date
-from typing import Any
+from typing import Any, ClassVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -199,6 +199,15 @@ def reply_to_refusal(
 
 
 class ValidateEmployerRegistrationForm(DraftAnswers, AnswersOnlyFormValidation):
+    ANSWER_SLOTS: ClassVar[dict[str, str]] = {
+        "address": "reg_address",
+        "postcode": "reg_postcode",
+        "city": "reg_city",
+        "email": "reg_email",
+        "phone": "reg_phone",
+        "office": "reg_induction_office",
+    }
+
     def name(self) -> str:
         return "validate_employer_registration_form"
 
@@ -318,38 +327,6 @@ class ValidateEmployerRegistrationForm(DraftAnswers, AnswersOnlyFormValidation):
             response="utter_reg_industry_pick", buttons=choice_buttons(found, language)
         )
         return {"reg_industry": None}
-
-    async def validate_reg_address(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.address_answer("reg_address", value, dispatcher, tracker)
-
-    async def validate_reg_postcode(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.postcode_answer(
-            "reg_postcode", "reg_induction_office", value, dispatcher, tracker
-        )
-
-    async def validate_reg_city(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.city_answer("reg_city", value, dispatcher, tracker)
-
-    async def validate_reg_email(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.email_answer("reg_email", value, dispatcher, tracker)
-
-    async def validate_reg_phone(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.phone_answer("reg_phone", value, dispatcher, tracker)
-
-    async def validate_reg_induction_office(
-        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> dict[str, Any]:
-        return await self.office_answer("reg_induction_office", value, dispatcher, tracker)
 
     async def validate_employer_registration_confirm(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -432,3 +432,16 @@ async def test_accept_terms(domain, fake_backend):
     fake_backend.routes["POST /api/v1/auth/terms"] = (401, error("not_logged_in"))
     _, messages = await run(ActionAcceptTerms(), make_tracker(), domain)
     assert responses(messages) == ["utter_registration_login_first"]
+
+
+def test_both_employer_forms_validate_their_address_and_contact_answers():
+    """The shared answers are wired to each form's own slots (the SDK looks them up by name)."""
+    from bot.actions.domestic_employer import ValidateDomesticEmployerRegistrationForm
+    from bot.actions.registration import ValidateEmployerRegistrationForm
+
+    for form, prefix in (
+        (ValidateEmployerRegistrationForm(), "reg"),
+        (ValidateDomesticEmployerRegistrationForm(), "dom"),
+    ):
+        for part in ("address", "postcode", "city", "email", "phone", "induction_office"):
+            assert callable(getattr(form, f"validate_{prefix}_{part}", None)), (prefix, part)
