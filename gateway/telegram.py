@@ -6,8 +6,9 @@ which become Telegram messages: text split under 4,096 characters, buttons as an
 (callback_data ≤ 64 bytes; longer payloads travel as a short key), links as URL buttons and
 documents downloaded from their signed URL and sent as documents with their file name.
 
-Photos and documents the user sends (PDF, JPEG, PNG; Telegram lets a bot fetch 20 MB) go to the
-hub's ``POST /internal/v1/hub/files``, which files them in the chat's draft registration. While the
+Photos and documents the user sends (PDF, JPEG, PNG, and .txt/.csv/.xlsx payroll files; Telegram
+lets a bot fetch 20 MB) go to the hub's ``POST /internal/v1/hub/files``, which files them in the
+chat's draft registration or imports the payroll file as a contribution draft. While the
 hub works the chat shows "typing…"; Telegram's flood control (``RetryAfter``) is waited out a few
 times; every text is sent plain (no ``parse_mode``), so nothing a user or the bot writes can break
 formatting.
@@ -73,6 +74,10 @@ KEY_PREFIX = "k:"
 DOCUMENT_MAX_BYTES = 50 * 1024 * 1024  # what a bot may upload
 FILE_FETCH_MAX_BYTES = 20 * 1024 * 1024  # what a bot may download (getFile)
 ACCEPTED_TYPES = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}
+# Payroll files for the contributions flow (the hub imports them as a month's draft); Telegram
+# clients label them inconsistently (text/plain, text/csv, application/vnd.ms-excel,
+# application/octet-stream…), so their name decides, as it does in the backend.
+PAYROLL_EXTENSIONS = (".txt", ".csv", ".xlsx")
 TYPING_EVERY_SECONDS = 4.0  # Telegram shows a chat action for about 5 s
 FLOOD_RETRIES = 3  # RetryAfter is waited out this many times per call …
 FLOOD_MAX_WAIT_SECONDS = 30.0  # … when Telegram asks for at most this long
@@ -120,8 +125,10 @@ GATEWAY_TEXTS: dict[str, tuple[str, str]] = {
         "Butang itu telah luput — sila taip jawapan anda.",
     ),
     "text_only": (
-        "I can read text messages, and PDF, JPEG or PNG files. Please type your message.",
-        "Saya boleh membaca mesej teks, dan fail PDF, JPEG atau PNG. Sila taip mesej anda.",
+        "I can read text messages, PDF, JPEG or PNG files, and .txt, .csv or .xlsx payroll "
+        "files. Please type your message.",
+        "Saya boleh membaca mesej teks, fail PDF, JPEG atau PNG, dan fail gaji .txt, .csv atau "
+        ".xlsx. Sila taip mesej anda.",
     ),
     "file_too_large": (
         "That file is too large: I can receive files of up to 20 MB. "
@@ -130,9 +137,10 @@ GATEWAY_TEXTS: dict[str, tuple[str, str]] = {
         "Sila hantar imbasan atau foto yang lebih kecil (PDF, JPEG atau PNG).",
     ),
     "file_wrong_type": (
-        "I can only accept PDF, JPEG or PNG files. Please send the document in one of these.",
-        "Saya hanya boleh menerima fail PDF, JPEG atau PNG. Sila hantar dokumen dalam salah "
-        "satu format ini.",
+        "I can only accept PDF, JPEG or PNG files for documents, or a .txt, .csv or .xlsx "
+        "payroll file for contributions. Please send the file in one of these.",
+        "Saya hanya boleh menerima fail PDF, JPEG atau PNG untuk dokumen, atau fail gaji .txt, "
+        ".csv atau .xlsx untuk caruman. Sila hantar fail dalam salah satu format ini.",
     ),
     "file_failed": (
         "I couldn't fetch that file from Telegram. Please send it again.",
@@ -364,6 +372,11 @@ def incoming_file(message: Any) -> IncomingFile | None:
     return IncomingFile(document.file_id, name, media_type, document.file_size)
 
 
+def accepted(file: IncomingFile) -> bool:
+    """A supporting document (PDF, JPEG, PNG by type) or a payroll file (by its name)."""
+    return file.media_type in ACCEPTED_TYPES or file.filename.lower().endswith(PAYROLL_EXTENSIONS)
+
+
 # --- the gateway --------------------------------------------------------------------------------
 
 
@@ -434,7 +447,7 @@ class Gateway:
                 "caption": caption or "",
                 "language_hint": language or "",
             },
-            files={"file": (file.filename, data, file.media_type)},
+            files={"file": (file.filename, data, file.media_type or "application/octet-stream")},
         )
 
     @property
@@ -604,7 +617,7 @@ class Gateway:
         if file.size is not None and file.size > FILE_FETCH_MAX_BYTES:
             await self.say(bot, chat_id, "file_too_large", language)
             return
-        if file.media_type not in ACCEPTED_TYPES:
+        if not accepted(file):
             await self.say(bot, chat_id, "file_wrong_type", language)
             return
         logger.info(
@@ -806,6 +819,7 @@ def webhook_config(env: Mapping[str, str]) -> WebhookConfig | None:
 
 _TG_SENDER = re.compile(r"^tg-(\d{1,20})$")
 OUTBOUND_PATH = "/internal/v1/telegram/messages"
+TYPING_PATH = "/internal/v1/telegram/typing"
 
 
 def outbound_routes(bot: Callable[[], Any], gateway: Gateway) -> list[Any]:
@@ -819,7 +833,7 @@ def outbound_routes(bot: Callable[[], Any], gateway: Gateway) -> list[Any]:
     from starlette.responses import JSONResponse, Response
     from starlette.routing import Route
 
-    async def send(request: Request) -> Response:
+    def refused(request: Request) -> Response | None:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if not gateway.service_token:
             return JSONResponse({"ok": False, "error": "not_configured"}, status_code=503)
@@ -827,6 +841,11 @@ def outbound_routes(bot: Callable[[], Any], gateway: Gateway) -> list[Any]:
             token.strip().encode(), gateway.service_token.encode()
         ):
             return JSONResponse({"ok": False, "error": "unauthorized"}, status_code=401)
+        return None
+
+    async def send(request: Request) -> Response:
+        if (refusal := refused(request)) is not None:
+            return refusal
         try:
             body = await request.json()
             match = _TG_SENDER.match(str(body.get("sender_id", "")))
@@ -852,7 +871,27 @@ def outbound_routes(bot: Callable[[], Any], gateway: Gateway) -> list[Any]:
         )
         return JSONResponse({"ok": True, "sent": len(messages)})
 
-    return [Route(OUTBOUND_PATH, send, methods=["POST"])]
+    async def typing_action(request: Request) -> Response:
+        """A helpline agent is typing in the console: Telegram's "typing…" (about 5 s)."""
+        if (refusal := refused(request)) is not None:
+            return refusal
+        try:
+            body = await request.json()
+            match = _TG_SENDER.match(str(body.get("sender_id", "")))
+            if match is None:
+                raise ValueError("sender_id tg-<user id> is required")
+        except (ValueError, AttributeError) as exc:
+            return JSONResponse({"ok": False, "error": str(exc)[:200]}, status_code=422)
+        try:
+            await bot().send_chat_action(chat_id=int(match.group(1)), action=ChatAction.TYPING)
+        except TelegramError as exc:
+            return JSONResponse({"ok": False, "error": str(exc)[:200]}, status_code=502)
+        return JSONResponse({"ok": True})
+
+    return [
+        Route(OUTBOUND_PATH, send, methods=["POST"]),
+        Route(TYPING_PATH, typing_action, methods=["POST"]),
+    ]
 
 
 def outbound_app(bot: Callable[[], Any], gateway: Gateway) -> Any:

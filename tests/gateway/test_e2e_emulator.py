@@ -33,7 +33,13 @@ import pytest
 from scripts.processes import Ports, Proc, process_specs, wait_healthy
 from tests.backend.helpers import APPLICANT
 from tests.backend.registration_helpers import COMPANY, small_pdf, small_png
-from tests.fullstack.chat import email_text, emails_to, newest_email_to, six_digit_code
+from tests.fullstack.chat import (
+    ChatClient,
+    email_text,
+    emails_to,
+    newest_email_to,
+    six_digit_code,
+)
 from tests.fullstack.harness import _DROP_ENV, Stack, _migrate
 
 EMULATOR_DIR = Path(__file__).parent / "emulator"
@@ -309,6 +315,7 @@ def system(emulator: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Iter
             "ASSIST_LOG_LEVEL": "INFO",
             "TELEGRAM_GATEWAY_URL": f"http://127.0.0.1:{outbound_port}",
             "REMINDERS_AT": "off",  # the tests run the reminder job themselves
+            "HELPLINE_HOURS": "always",  # a helpline agent may take a chat at any hour
         }
     )
     specs = {p.name: p for p in process_specs(ports, env, var_dir, with_telegram=True)}
@@ -718,6 +725,71 @@ def test_gateway_metrics_count_updates_replies_and_latency(system: System) -> No
     assert samples['assist_telegram_replies_total{kind="text"}'] >= 2
     assert samples['assist_telegram_update_seconds_count{kind="text"}'] >= 1
     assert samples["assist_telegram_hub_seconds_count"] >= 1
+
+
+def _console(system: System) -> httpx.Client:
+    """A helpline agent signed in to the staff console (CSRF header set)."""
+    import re
+
+    from backend.db import get_sessionmaker
+    from backend.services.staff_auth import create_staff
+
+    email, password = f"ali.{secrets.token_hex(3)}@perkeso.example", secrets.token_urlsafe(16)
+    with get_sessionmaker(system.stack.database_url)() as db:
+        create_staff(db, email, "Ali Agent", password, "agent")
+        db.commit()
+    console = ChatClient(base_url=system.backend_url, timeout=TIMEOUT)  # `with` after use
+
+    def token(html: str) -> str:
+        return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+    login = token(console.get("/staff/login").text)
+    signed = console.post(
+        "/staff/login", data={"email": email, "password": password, "csrf_token": login}
+    )
+    assert signed.status_code in (200, 303), signed.text[:300]
+    console.headers["X-CSRF-Token"] = token(console.get("/staff/handoffs").text)
+    return console
+
+
+def test_a_helpline_agent_types_and_replies_to_a_telegram_user(system: System) -> None:
+    """Issue 6 over Telegram: the agent's typing shows as Telegram's "typing…", the reply arrives
+    signed with the agent's name, and the user's answer goes to the agent, not to the bot."""
+    emulator, me = system.emulator, user(1020, "en")
+    ticket = httpx.post(
+        f"{system.backend_url}/api/v1/handoffs",
+        json={"sender_id": "tg-1020", "language": "en", "reason": "asked"},
+        headers=system.service("tg-1020"),
+        timeout=TIMEOUT,
+    ).json()
+    assert ticket["status"] == "queued", ticket
+    url = f"/staff/api/handoffs/{ticket['ticket_id']}"
+    with _console(system) as agent:
+        typing = agent.post(f"{url}/typing")
+        assert typing.status_code == 200 and typing.json()["telegram_delivered"] is True
+        actions = [c for c in emulator.calls("sendChatAction") if c.get("chat_id") == "1020"]
+        assert [c["action"] for c in actions] == ["typing"]
+        # Typing signals come every few seconds; Telegram is told at most every 4 s.
+        assert "telegram_delivered" not in agent.post(f"{url}/typing").json()
+
+        reply = agent.post(f"{url}/reply", json={"text": "Hello Aminah, I can help you."})
+        assert reply.status_code == 200 and reply.json()["telegram_delivered"] is True
+        got = emulator.bot_messages(1020, lambda ms: len(ms) >= 1)
+        assert texts(got) == ["Ali (PERKESO): Hello Aminah, I can help you."]
+
+        asked_bot = len(system.rasa.received)
+        emulator.user_says(me, "My MyKad is 900101-14-5678, what happens next?")
+        seen: list[str] = []
+        deadline = time.monotonic() + TIMEOUT
+        while not any("what happens next" in t for t in seen):
+            assert time.monotonic() < deadline, f"the agent never saw it: {seen}"
+            time.sleep(0.3)
+            seen = [m.get("text") or "" for m in agent.get(url).json()["messages"]]
+        assert len(system.rasa.received) == asked_bot  # the bot was not asked
+        assert not any("900101-14-5678" in t for t in seen)  # the console sees it masked
+        # Nothing goes back to the user for that message: the agent answers when ready.
+        time.sleep(1.0)
+        assert len(emulator.bot_messages(1020, lambda ms: True)) == 1
 
 
 # --- the real bot: Rasa + action server (the full-stack suite's shared stack) ---------------------

@@ -198,6 +198,29 @@ async def test_other_file_types_are_refused(
     assert "PDF, JPEG or PNG" in bot.sent("send_message")[0]["text"]
 
 
+@pytest.mark.parametrize(
+    ("name", "mime"),
+    [
+        ("payroll_2026-10.csv", "text/csv"),
+        ("caruman.TXT", "text/plain"),
+        ("gaji.xlsx", "application/octet-stream"),
+        ("gaji.csv", None),
+    ],
+)
+async def test_payroll_files_go_to_the_hub_by_their_name(
+    gateway: Gateway, hub: FakeHub, name: str, mime: str | None
+) -> None:
+    """The contributions flow takes .txt/.csv/.xlsx payroll files on Telegram as in the widget."""
+    bot = FakeBot()
+    bot.files["doc-1"] = b"E1100050888M,900101145678,ALI,3000.00\n"
+    document: dict[str, Any] = {"file_name": name, "file_size": 40}
+    if mime:
+        document["mime_type"] = mime
+    await gateway.on_file(file_update(document=document), context(bot))
+    assert len(hub.uploads) == 1 and f'filename="{name}"'.encode() in hub.uploads[0]
+    assert b"900101145678" in hub.uploads[0]
+
+
 async def test_file_type_falls_back_to_the_name(gateway: Gateway, hub: FakeHub) -> None:
     bot = FakeBot()
     bot.files["doc-1"] = b"\x89PNG"
