@@ -30,6 +30,7 @@ from bot.actions.choices import name_of as option_text
 from bot.actions.draft_answers import (
     REASON_RESPONSES,
     DraftAnswers,
+    complete_draft,
     send_answer,
     state_offices,
 )
@@ -478,26 +479,16 @@ class ActionSubmitDomesticRegistration(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        registration_id = tracker.get_slot("dom_registration_id")
-        if not registration_id:
-            dispatcher.utter_message(response="utter_nothing_to_resume")
-            return [SlotSet(CONFIRM, None)]
-        try:
-            view = await backend_client.backend().get_registration(
-                tracker.sender_id, int(registration_id)
-            )
-        except backend_client.BackendUnavailable:
-            dispatcher.utter_message(response="utter_service_unavailable_general")
-            return [SlotSet(CONFIRM, None)]
-        except backend_client.BackendError as error:
-            reply_to_refusal(error, CONFIRM, dispatcher, tracker)
-            return [SlotSet(CONFIRM, None)]
-        missing = [
-            SLOT_FOR_FIELD[f] for f in view.get("missing_fields") or [] if f in SLOT_FOR_FIELD
-        ]
-        if missing:
-            dispatcher.utter_message(response="utter_registration_incomplete")
-            return [SlotSet(slot, None) for slot in missing] + [SlotSet(CONFIRM, None)]
+        view, retry = await complete_draft(
+            tracker,
+            dispatcher,
+            tracker.get_slot("dom_registration_id"),
+            CONFIRM,
+            SLOT_FOR_FIELD,
+            lambda error: reply_to_refusal(error, CONFIRM, dispatcher, tracker),
+        )
+        if view is None:
+            return retry
         dispatcher.utter_message(
             response="utter_dom_saved",
             reference=view.get("reference") or "",

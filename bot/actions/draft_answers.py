@@ -182,3 +182,37 @@ class DraftAnswers:
             ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
             return {slot: None}
         return await self._save(slot, code, dispatcher, tracker)
+
+
+async def complete_draft(
+    tracker: Tracker,
+    dispatcher: CollectingDispatcher,
+    registration_id: Any,
+    confirm_slot: str,
+    slot_for_field: Mapping[str, str],
+    on_refused: Callable[[backend_client.BackendError], None],
+) -> tuple[dict[str, Any] | None, list[EventType]]:
+    """After the summary's Confirm: the saved draft read back, or (None, events) that ask again.
+
+    Something not saved (the backend was down when it was answered) is asked again rather than
+    reported as done; the reply says so.
+    """
+    retry: list[EventType] = [SlotSet(confirm_slot, None)]
+    if not registration_id:
+        dispatcher.utter_message(response="utter_nothing_to_resume")
+        return None, retry
+    try:
+        view = await backend_client.backend().get_registration(
+            tracker.sender_id, int(registration_id)
+        )
+    except backend_client.BackendUnavailable:
+        dispatcher.utter_message(response="utter_service_unavailable_general")
+        return None, retry
+    except backend_client.BackendError as error:
+        on_refused(error)
+        return None, retry
+    missing = [slot_for_field[f] for f in view.get("missing_fields") or [] if f in slot_for_field]
+    if missing:
+        dispatcher.utter_message(response="utter_registration_incomplete")
+        return None, [SlotSet(slot, None) for slot in missing] + retry
+    return view, []
