@@ -17,6 +17,7 @@ in process groups, log files in ``<var>/logs``).
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import signal
@@ -25,6 +26,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from backend.security import keys as pii_keys
 from scripts.processes import MODEL_PATH, Ports, Proc, process_specs, wait_healthy
 from tests.fullstack import harness
 
@@ -153,6 +155,10 @@ def start_production_stack(
             "ASSIST_SECRET_KEY": secrets.token_urlsafe(32),
             "ASSIST_SERVICE_TOKEN": secrets.token_urlsafe(32),
             "RASA_TOKEN": secrets.token_urlsafe(24),
+            # Production refuses to start without the IC encryption keys (backend/security);
+            # the stack gets this process's own, so rows a test seeds directly read back there.
+            "ASSIST_DATA_KEY": base64.urlsafe_b64encode(pii_keys().data).decode(),
+            "ASSIST_LOOKUP_KEY": base64.urlsafe_b64encode(pii_keys().lookup).decode(),
             "OUTBOX_DIR": str(var_dir / "outbox"),
             "DOCUMENTS_DIR": str(var_dir / "documents"),
             "ASSIST_LOG_LEVEL": env.get("ASSIST_LOG_LEVEL", "INFO"),
