@@ -165,4 +165,56 @@ def metrics(request: Request) -> Response:
             token.strip().encode(), expected.encode()
         ):
             return Response(status_code=401, headers={"WWW-Authenticate": "Bearer"})
-    return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
+    body = generate_latest(_registry()) + flow_metrics(settings.database_url)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+def flow_metrics(database_url: str) -> bytes:
+    """Turns and runs per flow (form), read from the analytics tables at scrape time.
+
+    Every backend process and the analytics consumer see the same rows, so these totals are
+    exact whatever the number of processes (no multiprocess directory needed). A database error
+    leaves them out rather than failing the scrape.
+    """
+    from prometheus_client.core import CounterMetricFamily
+    from sqlalchemy import func, select
+
+    from backend.db import get_engine
+    from backend.models import AnalyticsFlowRun
+
+    runs = CounterMetricFamily(
+        "assist_flow_runs",
+        "Form runs seen in Rasa's events, by flow and outcome (open, completed, cancelled).",
+        labels=["flow", "outcome"],
+    )
+    turns = CounterMetricFamily(
+        "assist_flow_turns",
+        "User turns while a form was active, by flow.",
+        labels=["flow"],
+    )
+    query = select(
+        AnalyticsFlowRun.flow,
+        AnalyticsFlowRun.outcome,
+        func.count(),
+        func.coalesce(func.sum(AnalyticsFlowRun.turns), 0),
+    ).group_by(AnalyticsFlowRun.flow, AnalyticsFlowRun.outcome)
+    per_flow: dict[str, int] = {}
+    try:
+        with get_engine(database_url).connect() as conn:
+            rows = conn.execute(query).all()
+    except Exception as exc:  # noqa: BLE001 - a scrape must not fail on the database
+        logging.getLogger(__name__).warning("flow metrics left out: %s", exc)
+        return b""
+    for flow, outcome, count, turn_sum in rows:
+        runs.add_metric([flow, outcome], count)
+        per_flow[flow] = per_flow.get(flow, 0) + int(turn_sum)
+    for flow, total in sorted(per_flow.items()):
+        turns.add_metric([flow], total)
+
+    class _Flows:
+        def collect(self):  # type: ignore[no-untyped-def]
+            return [runs, turns]
+
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(_Flows())
+    return generate_latest(registry)

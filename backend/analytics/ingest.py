@@ -203,6 +203,9 @@ class _Ingest:
         row.channel = state.channel
         row.language = state.language or row.language
         row.user_turns += 1
+        run = self.open_run(state)
+        if run is not None:  # a turn inside a form: counted for its flow (/metrics)
+            run.turns = (run.turns or 0) + 1
         if is_fallback:
             row.fallbacks += 1
         state.last_user_fallback = is_fallback

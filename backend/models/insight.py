@@ -70,3 +70,5 @@ class AnalyticsFlowRun(Base):
     ended_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     outcome: Mapped[str] = mapped_column(String(12), default="open")  # open|completed|cancelled
     last_slot: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    # user turns while the form was active (the /metrics "turns per flow", issue 7)
+    turns: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -154,3 +154,32 @@ def test_metrics_token_when_configured(tmp_path) -> None:  # type: ignore[no-unt
         assert client.get("/metrics", headers={"Authorization": "Bearer nope"}).status_code == 401
         ok = client.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
         assert ok.status_code == 200 and "assist_http_requests_total" in ok.text
+
+
+def test_turns_and_runs_per_flow_from_the_analytics_tables(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two portal ID conversations (one completed, one cancelled) as Rasa's events report them."""
+    from datetime import datetime
+
+    from backend.analytics.ingest import ingest_rasa_events
+    from backend.db import get_sessionmaker
+    from tests.backend.test_analytics_ingest import (
+        portal_id_cancelled_at_mykad,
+        portal_id_completed,
+    )
+
+    app = make_app(tmp_path)
+    url = app.state.settings.database_url
+    with TestClient(app) as client:
+        before = samples(client)
+        assert value(before, "assist_flow_turns_total", flow="portal_id_form") == 0
+        with get_sessionmaker(url)() as db:
+            events = portal_id_completed("web-a", datetime(2026, 6, 1, 9)).events
+            events += portal_id_cancelled_at_mykad("tg-1", datetime(2026, 6, 1, 10)).events
+            ingest_rasa_events(db, events)
+            db.commit()
+        after = samples(client)
+    # Inside the form: the name and MyKad answers (completed), the name and 'cancel' (cancelled).
+    assert value(after, "assist_flow_turns_total", flow="portal_id_form") == 4
+    runs = "assist_flow_runs_total"
+    assert value(after, runs, flow="portal_id_form", outcome="completed") == 1
+    assert value(after, runs, flow="portal_id_form", outcome="cancelled") == 1

@@ -11,6 +11,9 @@ and ``contribution_uploads.content`` (payroll files list IC numbers). New HMAC-S
 one-employee-per-registration rule now holds on ``id_no_hash`` (ciphertexts never repeat).
 Existing rows are encrypted here with the keys of the running settings; the downgrade decrypts
 them back into the old columns.
+
+Also (issue 7, /metrics "turns per flow"): ``analytics_flow_runs.turns``, the user turns counted
+while the form was active.
 """
 
 from __future__ import annotations
@@ -83,9 +86,13 @@ def upgrade() -> None:
         batch.create_unique_constraint(
             "uq_employees_employer_id", ["employer_id", "id_type", "id_no_hash"]
         )
+    with op.batch_alter_table("analytics_flow_runs") as batch:
+        batch.add_column(sa.Column("turns", sa.Integer(), nullable=False, server_default="0"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("analytics_flow_runs") as batch:
+        batch.drop_column("turns")
     for table, column, hash_column, _length in _COLUMNS:
         _rewrite(table, column, hash_column, forward=False)
 
