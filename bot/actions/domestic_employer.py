@@ -22,8 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from backend.domain import registration as rules
-from backend.domain.identifiers import IdentifierError, parse_mykad
-from bot.actions import backend_client
+from bot.actions import backend_client, normalise
 from bot.actions.buttons import ask_action, ask_with_buttons
 from bot.actions.choices import chosen, match_option
 from bot.actions.choices import name_of as option_text
@@ -41,6 +40,7 @@ from bot.actions.foreign_employees import NATIONALITIES, NATIONALITY_ALIASES
 from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.forms_meta import DOMESTIC_REG_FIELDS, DOMESTIC_REG_SLOTS
 from bot.actions.language import current_language
+from bot.actions.person_answers import mykad_number, reply_bad_mykad
 from bot.actions.portal_id import check_name, format_mobile
 from bot.actions.registration import ENTITY_ALIASES, employer_entities
 from bot.actions.registration_lookup import reply_not_ready
@@ -269,19 +269,11 @@ class ValidateDomesticEmployerRegistrationForm(DraftAnswers, AnswersOnlyFormVali
         text = str(value or "")
         try:
             if is_malaysian(tracker):
-                number = parse_mykad(text, today=_today()).number
+                number = mykad_number(text, _today())
             else:
                 number = rules.normalise_passport(text)
-        except IdentifierError as error:
-            digits = re.sub(r"\D", "", text)
-            if error.code == "mykad_date":
-                dispatcher.utter_message(response="utter_invalid_mykad_date", date_part=digits[:6])
-            elif error.code == "mykad_place":
-                dispatcher.utter_message(
-                    response="utter_invalid_mykad_place", place_code=digits[6:8]
-                )
-            else:
-                dispatcher.utter_message(response="utter_invalid_dom_mykad")
+        except normalise.NormaliseError as error:
+            reply_bad_mykad(error, text, dispatcher, "utter_invalid_dom_mykad")
             return {"dom_id_no": None}
         except rules.RegistrationError:
             dispatcher.utter_message(response="utter_invalid_fw_passport_no")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date
 from typing import Any
 
@@ -13,8 +12,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from backend.domain import registration as rules
-from backend.domain.identifiers import IdentifierError, mask_mykad, parse_mykad
-from bot.actions import backend_client
+from backend.domain.identifiers import mask_mykad
+from bot.actions import backend_client, normalise
 from bot.actions.buttons import ask_action, ask_with_buttons
 from bot.actions.choices import chosen, match_option
 from bot.actions.form_validation import AnswersOnlyFormValidation
@@ -28,8 +27,10 @@ from bot.actions.person_answers import (
     gender_answer,
     gender_name,
     iso_date,
+    mykad_number,
     name_answer,
     parse_date,
+    reply_bad_mykad,
     start_date_answer,
     wage_answer,
 )
@@ -104,19 +105,11 @@ class ValidateLocalEmployeeForm(AnswersOnlyFormValidation):
         text = str(value or "")
         try:
             if id_type == "mykad":
-                number = parse_mykad(text, today=_today()).number
+                number = mykad_number(text, _today())
             else:
                 number = rules.normalise_person_id(id_type, text)
-        except IdentifierError as error:
-            digits = re.sub(r"\D", "", text)
-            if error.code == "mykad_date":
-                dispatcher.utter_message(response="utter_invalid_mykad_date", date_part=digits[:6])
-            elif error.code == "mykad_place":
-                dispatcher.utter_message(
-                    response="utter_invalid_mykad_place", place_code=digits[6:8]
-                )
-            else:
-                dispatcher.utter_message(response="utter_invalid_mykad_length")
+        except normalise.NormaliseError as error:
+            reply_bad_mykad(error, text, dispatcher, "utter_invalid_mykad_length")
             return {"emp_id_no": None}
         except rules.RegistrationError:
             dispatcher.utter_message(response=f"utter_invalid_emp_{id_type}")

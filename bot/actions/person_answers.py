@@ -139,3 +139,23 @@ def start_date_answer(
             response="utter_employee_late_registration", days=(today - started).days
         )
     return {slot: started.isoformat()}
+
+
+def mykad_number(text: Any, today: date) -> str:
+    """The 12 digits of a valid MyKad in the answer ('900101-14-5678', 'IC dia 900101145678').
+
+    Raises :class:`normalise.NormaliseError` (code mykad_length / mykad_date / mykad_place)."""
+    return normalise.parse_mykad_number(str(text or ""), today).number
+
+
+def reply_bad_mykad(
+    error: normalise.NormaliseError, text: Any, dispatcher: CollectingDispatcher, otherwise: str
+) -> None:
+    """Says what is wrong with a MyKad number: its date, its place code, or its length."""
+    digits = normalise.find_mykad(str(text or "")) or re.sub(r"\D", "", str(text or ""))
+    if error.code == "mykad_date":
+        dispatcher.utter_message(response="utter_invalid_mykad_date", date_part=digits[:6])
+    elif error.code == "mykad_place":
+        dispatcher.utter_message(response="utter_invalid_mykad_place", place_code=digits[6:8])
+    else:
+        dispatcher.utter_message(response=otherwise)

@@ -371,3 +371,11 @@ async def test_list_has_the_portals_columns_in_the_users_language(domain, fake_b
         "1. MyKad 900101-**-***8 | 01/01/1990 | SITI | Perempuan | menunggu penghantaran | "
         "20/11/2026 | RM2950.00"
     )
+
+
+async def test_mykad_typed_inside_a_sentence(domain, fake_backend):
+    fake_backend.routes[SEARCH] = (200, {"found": False, "source": None, "prefill": {}})
+    slots, _ = await validate(
+        domain, "emp_id_no", "IC dia 900101-14-5678", slots={"emp_id_type": "mykad"}
+    )
+    assert slots["emp_id_no"] == "900101145678"
