@@ -45,7 +45,7 @@ from bot.actions.portal_id import check_name, format_mobile
 from bot.actions.registration import ENTITY_ALIASES, employer_entities
 from bot.actions.registration_lookup import reply_not_ready
 from bot.actions.summary_answers import requested_field as field_named
-from bot.actions.summary_answers import summary_answer
+from bot.actions.summary_answers import summary_action, summary_answer
 
 logger = logging.getLogger(__name__)
 
@@ -387,15 +387,7 @@ def summary_vars(tracker: Tracker) -> dict[str, Any]:
     }
 
 
-class ActionAskDomConfirm(Action):
-    def name(self) -> str:
-        return "action_ask_dom_confirm"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_dom_summary", **summary_vars(tracker))
-        return []
+ActionAskDomConfirm = summary_action("action_ask_dom_confirm", "utter_dom_summary", summary_vars)
 
 
 # --------------------------------------------------------------------------- start and finish

@@ -48,7 +48,7 @@ from bot.actions.registration_lookup import (
     registration_or_reply,
     reply_if_submitted,
 )
-from bot.actions.summary_answers import summary_answer
+from bot.actions.summary_answers import summary_action, summary_answer
 
 logger = logging.getLogger(__name__)
 
@@ -558,15 +558,7 @@ def summary_vars(tracker: Tracker) -> dict[str, Any]:
     }
 
 
-class ActionAskFwConfirm(Action):
-    def name(self) -> str:
-        return "action_ask_fw_confirm"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(response="utter_fw_summary", **summary_vars(tracker))
-        return []
+ActionAskFwConfirm = summary_action("action_ask_fw_confirm", "utter_fw_summary", summary_vars)
 
 
 class ActionAskFwDocuments(Action):

@@ -38,7 +38,7 @@ from bot.actions.language import current_language
 from bot.actions.portal_id import check_name, format_mobile
 from bot.actions.registration_lookup import reply_not_ready
 from bot.actions.summary_answers import requested_field as field_named
-from bot.actions.summary_answers import summary_answer
+from bot.actions.summary_answers import summary_action, summary_answer
 
 # chosen and match_option are imported from here by the contribution and payment flows.
 __all__ = ["REASON_RESPONSES", "chosen", "match_option"]
@@ -433,17 +433,9 @@ def summary_vars(tracker: Tracker) -> dict[str, Any]:
     }
 
 
-class ActionAskEmployerRegistrationConfirm(Action):
-    def name(self) -> str:
-        return "action_ask_employer_registration_confirm"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> list[EventType]:
-        dispatcher.utter_message(
-            response="utter_employer_registration_summary", **summary_vars(tracker)
-        )
-        return []
+ActionAskEmployerRegistrationConfirm = summary_action(
+    "action_ask_employer_registration_confirm", "utter_employer_registration_summary", summary_vars
+)
 
 
 # --------------------------------------------------------------------------- start and finish

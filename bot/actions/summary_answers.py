@@ -8,11 +8,14 @@ once more. One function serves the employer, domestic employer and foreign worke
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+import sys
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
 
 
 def requested_field(tracker: Tracker, fields: Collection[str]) -> str | None:
@@ -44,3 +47,34 @@ def summary_answer(
             return cleared
     dispatcher.utter_message(response=which_response)
     return {confirm_slot: None, "field": None}
+
+
+def summary_action(
+    action_name: str, response: str, variables: Callable[[Tracker], dict[str, Any]]
+) -> type[Action]:
+    """An ``action_ask_<form>_confirm`` class that shows the summary with the form's answers.
+
+    Bound in the calling module to the name derived from ``action_name`` (``action_ask_x`` →
+    ``ActionAskX``), as :func:`bot.actions.buttons.ask_action`: the action server pickles the
+    registered classes by module and name.
+    """
+
+    async def run(
+        self: Action, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(response=response, **variables(tracker))
+        return []
+
+    class_name = "".join(part.title() for part in action_name.split("_"))
+    module = sys._getframe(1).f_globals["__name__"]
+    return type(
+        class_name,
+        (Action,),
+        {
+            "name": lambda self: action_name,
+            "run": run,
+            "__doc__": f"Shows {response} with the answers so far.",
+            "__module__": module,
+            "__qualname__": class_name,
+        },
+    )
