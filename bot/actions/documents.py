@@ -55,6 +55,19 @@ def checklist_text(checklist: list[dict[str, Any]], language: str) -> str:
     return "\n".join(lines)
 
 
+def uploaded_text(documents: list[dict[str, Any]], language: str) -> str:
+    """The uploaded listing: file, what it is filed as, and its description and remarks."""
+    lines = []
+    for number, row in enumerate(documents, start=1):
+        parts = [
+            f"{number}. {row.get('filename') or '-'}",
+            document_name(row["doc_type"], language),
+        ]
+        parts += [text for text in (row.get("description"), row.get("remarks")) if text]
+        lines.append(" — ".join(parts))
+    return "\n".join(lines)
+
+
 def missing_text(data: dict[str, Any], language: str) -> str:
     index = 1 if language == "ms" else 0
     parts = [
@@ -111,6 +124,13 @@ class ActionStartDocuments(Action):
             response="utter_documents_checklist",
             checklist=checklist_text(docs.get("checklist") or [], language),
         )
+        uploaded = docs.get("documents") or []
+        if uploaded:
+            dispatcher.utter_message(
+                response="utter_documents_uploaded",
+                count=len(uploaded),
+                documents=uploaded_text(uploaded, language),
+            )
         for form in forms.get("forms") or []:
             title = form.get("title_ms") if language == "ms" else form.get("title")
             title = title or form.get("kind", "")

@@ -205,3 +205,38 @@ def test_a_generated_form_is_ticked_only_once_uploaded():
         "en",
     )  # fmt: skip
     assert text.splitlines() == ["⬜ Borang 1 — form below", "✅ Borang 2"]
+
+
+async def test_the_uploaded_listing_names_each_file_with_its_description_and_remarks(
+    domain, fake_backend
+):
+    routes(fake_backend)
+    checklist = fake_backend.routes[f"GET {BASE}/documents"][1]["checklist"]
+    fake_backend.routes[f"GET {BASE}/documents"] = (
+        200,
+        {
+            "checklist": checklist,
+            "documents": [
+                {
+                    "doc_type": "ssm_extract",
+                    "filename": "extract.pdf",
+                    "description": "Company extract 2026",
+                    "remarks": "certified copy",
+                },
+                {
+                    "doc_type": "foreign_worker_passport",
+                    "filename": "photo-7.jpg",
+                    "description": None,
+                    "remarks": "passport",
+                },
+            ],
+        },
+    )
+    tracker = make_tracker(slots={"registration_id": 7, "language": "ms"})
+    _, messages = await run(ActionStartDocuments(), tracker, domain)
+    assert responses(messages)[:2] == ["utter_documents_checklist", "utter_documents_uploaded"]
+    assert messages[1]["count"] == 2
+    lines = messages[1]["documents"].split("\n")
+    assert lines[0].startswith("1. extract.pdf — ")
+    assert lines[0].endswith("Company extract 2026 — certified copy")
+    assert lines[1].startswith("2. photo-7.jpg — Halaman pasport") and lines[1].endswith("passport")
