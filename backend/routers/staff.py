@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Coroutine
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -346,16 +347,22 @@ def lookup(
     )
 
 
+def _today(clock: Clock) -> date:
+    """Malaysia's date: a month's contribution falls due by the Malaysian calendar."""
+    return staff_dashboard.malaysia_today(clock())
+
+
 def _employer_page(
     request: Request,
     db: Session,
     settings: Settings,
     staff: StaffUser,
     employer_id: int,
+    today: date,
     reveal: int | None = None,
     notice: str | None = None,
 ) -> Response:
-    detail = staff_lookup.employer_detail(db, settings, employer_id, reveal)
+    detail = staff_lookup.employer_detail(db, settings, employer_id, reveal, today)
     if detail is None:
         if _wants_json(request):
             return JSONResponse(
@@ -379,8 +386,9 @@ def employer(
     employer_id: int,
     db: Db,
     settings: AppSettings,
+    clock: NowClock,
 ) -> Response:
-    response = _employer_page(request, db, settings, staff, employer_id)
+    response = _employer_page(request, db, settings, staff, employer_id, _today(clock))
     if response.status_code == 200:
         staff_audit.record(db, staff, "view_employer", employer_id=employer_id)
         db.commit()
@@ -394,6 +402,7 @@ def reveal(
     employer_id: int,
     db: Db,
     settings: AppSettings,
+    clock: NowClock,
     employee_id: Annotated[int, Form()],
 ) -> Response:
     employee = db.get(Employee, employee_id)
@@ -408,7 +417,9 @@ def reveal(
         detail={"employee_id": employee.id},
     )
     db.commit()
-    return _employer_page(request, db, settings, staff, employer_id, reveal=employee.id)
+    return _employer_page(
+        request, db, settings, staff, employer_id, _today(clock), reveal=employee.id
+    )
 
 
 @router.post("/employers/{employer_id}/resend")
@@ -418,6 +429,7 @@ def resend(
     employer_id: int,
     db: Db,
     settings: AppSettings,
+    clock: NowClock,
     kind: Annotated[str, Form()],
     item_id: Annotated[int, Form()],
 ) -> Response:
@@ -459,7 +471,7 @@ def resend(
     )
     db.commit()
     notice = f"Sent the {title} to {email_service.mask_email(employer_row.email)}."
-    return _employer_page(request, db, settings, staff, employer_id, notice=notice)
+    return _employer_page(request, db, settings, staff, employer_id, _today(clock), notice=notice)
 
 
 @router.get("/audit")

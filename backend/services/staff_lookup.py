@@ -7,22 +7,26 @@ caller asks to reveal one (the router audits that). Download links use the signe
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.domain.identifiers import mask_identifiers, mask_mykad
+from backend.errors import ApiError
 from backend.models import (
     Contribution,
     Employee,
     Employer,
     Payment,
     PaymentItem,
+    PortalAccount,
     Receipt,
     RegistrationLetter,
 )
 from backend.security import lookup_hash
+from backend.services import contributions as contribution_service
 from backend.services import files
 from backend.services.payments import RECEIPT_KIND
 from backend.services.registration_documents import PDF_FILE_KIND
@@ -106,12 +110,36 @@ def _employer_summary(e: Employer) -> dict[str, Any]:
     }
 
 
+def months_due(db: Session, employer: Employer, today: date) -> list[dict[str, Any]]:
+    """The months the employer still owes (newest first), exactly as the chat lists them.
+
+    The same rule as the employer's own pending list, so the agent and the caller see the same
+    months: a month with employees that has ended and has no Monthly submission for both acts.
+    An employer without an employer code owes nothing yet.
+    """
+    owner = db.get(PortalAccount, employer.account_id)
+    if owner is None or not employer.employer_code:
+        return []
+    try:
+        return contribution_service.pending_months(
+            db, owner, employer.id, today, contribution_service.config()
+        )
+    except ApiError:
+        return []
+
+
 def employer_detail(
-    db: Session, settings: Settings, employer_id: int, reveal: int | None = None
+    db: Session,
+    settings: Settings,
+    employer_id: int,
+    reveal: int | None = None,
+    today: date | None = None,
 ) -> dict[str, Any] | None:
+    """Everything the console shows about one employer; ``today`` adds the months still owed."""
     employer = db.get(Employer, employer_id)
     if employer is None:
         return None
+    due = months_due(db, employer, today) if today else []
     employees = db.scalars(
         select(Employee).where(Employee.employer_id == employer.id).order_by(Employee.id)
     ).all()
@@ -166,7 +194,12 @@ def employer_detail(
             for c in contributions
         ],
         "months_submitted": sorted({c.month for c in contributions if c.status == "submitted"}),
-        "months_pending": sorted({c.month for c in contributions if c.status != "submitted"}),
+        # Drafts not submitted yet, and months owed that nobody has started.
+        "months_pending": sorted(
+            {c.month for c in contributions if c.status != "submitted"}
+            | {row["month"] for row in due}
+        ),
+        "months_due": due,
         "letters": [
             {
                 "id": row.id,

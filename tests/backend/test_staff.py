@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from sqlalchemy import select
@@ -191,8 +192,10 @@ def test_lookup_by_code_ssm_name_and_employee_ids(  # type: ignore[no-untyped-de
 
 
 def test_employer_page_masks_and_reveal_is_audited(  # type: ignore[no-untyped-def]
-    client, backend_settings, staff_accounts, employer
+    client, backend_app, backend_settings, staff_accounts, employer
 ) -> None:
+    clock = install_clock(backend_app)
+    clock.now = datetime(2026, 3, 20, 2, 0)  # 20 March in Malaysia
     sign_in(client, *AGENT)
     eid = employer["employer_id"]
     page = client.get(f"/staff/employers/{eid}")
@@ -201,7 +204,14 @@ def test_employer_page_masks_and_reveal_is_audited(  # type: ignore[no-untyped-d
     assert "ACR000000000001" in page.text and "2026-02" in page.text
     assert "/files/registration-pdf/" in page.text
     detail = client.get(f"/staff/employers/{eid}?format=json").json()
-    assert detail["months_submitted"] == ["2026-01"] and detail["months_pending"] == ["2026-02"]
+    assert detail["months_submitted"] == ["2026-01"]
+    # The draft for February and the months nobody started (the employees joined in 2024; the
+    # chat looks 12 months back), the same list the employer sees in the chat.
+    due = {row["month"]: row for row in detail["months_due"]}
+    assert "2026-01" not in due and "2026-02" in due and "2025-04" in due
+    assert detail["months_pending"] == sorted(due)
+    assert due["2026-02"]["overdue"] is True and due["2026-02"]["due_date"] == "2026-03-15"
+    assert 'id="months-due"' in page.text and "2025-12: due 2026-01-15" in page.text
     # Reveal is a POST with CSRF.
     first = employer["employee_ids"][0]
     assert client.get(f"/staff/employers/{eid}/reveal").status_code == 405
