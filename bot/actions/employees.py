@@ -136,6 +136,16 @@ class ValidateLocalEmployeeForm(AnswersOnlyFormValidation):
         slots: dict[str, Any] = {"emp_id_no": number}
         employee = found.get("employee") or {}
         prefill = found.get("prefill") or {}
+        insisting = id_type == "mykad" and number == tracker.get_slot("emp_mismatch")
+        if insisting and not employee.get("name") and prefill.get("date_of_birth"):
+            # The same MyKad again after "not right": the user types the birth date and
+            # gender; a difference from the card is kept and flagged (confirm_mismatch).
+            dispatcher.utter_message(
+                response="utter_employee_mykad_insist",
+                date_of_birth=display_date(prefill["date_of_birth"]),
+                gender=gender_name(prefill.get("gender"), language),
+            )
+            return {**slots, "emp_dob": None, "emp_gender": None}
         if found.get("found") and employee.get("name"):
             dispatcher.utter_message(
                 response="utter_employee_found",
@@ -191,9 +201,11 @@ class ValidateLocalEmployeeForm(AnswersOnlyFormValidation):
     ) -> dict[str, Any]:
         if value == "yes":
             return {"emp_person_confirm": "yes"}
-        # Not this person: ask the ID again (the date of birth and gender follow from it).
+        # Not this person: ask the ID again (the date of birth and gender follow from it); the
+        # same MyKad typed again means the number is right but the card's facts are not.
         dispatcher.utter_message(response="utter_employee_person_retry")
         return {
+            "emp_mismatch": tracker.get_slot("emp_id_no"),
             "emp_person_confirm": None,
             "emp_id_no": None,
             "emp_name": None,
@@ -236,7 +248,7 @@ class ActionAskEmpPersonConfirm(Action):
 
 
 def clear_employee() -> list[EventType]:
-    return [SlotSet(slot, None) for slot in LOCAL_EMPLOYEE_SLOTS]
+    return [SlotSet(slot, None) for slot in LOCAL_EMPLOYEE_SLOTS] + [SlotSet("emp_mismatch", None)]
 
 
 class ActionStartLocalEmployee(Action):
@@ -278,12 +290,15 @@ class ActionSaveLocalEmployee(Action):
             "start_date": get("emp_start_date"),
             "monthly_wage": get("emp_wage"),
         }
-        if payload["id_type"] != "mykad":
+        insisted = payload["id_type"] == "mykad" and get("emp_mismatch") == get("emp_id_no")
+        if payload["id_type"] != "mykad" or insisted:
             payload.update({"date_of_birth": get("emp_dob"), "gender": get("emp_gender")})
         registration_id = _registration_id(tracker)
         if not registration_id or any(v in (None, "") for v in payload.values()):
             dispatcher.utter_message(response="utter_nothing_to_resume")
             return clear_employee()
+        if insisted:
+            payload["confirm_mismatch"] = True
         try:
             employee = await backend_client.backend().add_employee(
                 tracker.sender_id, registration_id, payload
@@ -313,6 +328,8 @@ class ActionSaveLocalEmployee(Action):
             name=employee.get("name") or payload["name"],
             category=category or "-",
         )
+        if any(flag.get("code") == "mykad_mismatch" for flag in employee.get("flags") or []):
+            dispatcher.utter_message(response="utter_employee_mismatch_flagged")
         dispatcher.utter_message(
             response="utter_employee_eis_yes"
             if employee.get("eis_eligible")

@@ -379,3 +379,56 @@ async def test_mykad_typed_inside_a_sentence(domain, fake_backend):
         domain, "emp_id_no", "IC dia 900101-14-5678", slots={"emp_id_type": "mykad"}
     )
     assert slots["emp_id_no"] == "900101145678"
+
+
+# --------------------------------------------------------------------------- MyKad mismatch
+
+
+async def test_not_right_then_the_same_mykad_asks_the_real_birth_date_and_gender(
+    domain, fake_backend
+):
+    slots, messages = await validate(
+        domain,
+        "emp_person_confirm",
+        "no",
+        slots={"emp_id_type": "mykad", "emp_id_no": "900101145678", "emp_dob": "1990-01-01"},
+        intent="deny",
+    )
+    assert slots["emp_mismatch"] == "900101145678" and slots["emp_id_no"] is None
+    assert responses(messages) == ["utter_employee_person_retry"]
+    fake_backend.routes[SEARCH] = (
+        200,
+        {"found": False, "prefill": {"date_of_birth": "1990-01-01", "gender": "female"}},
+    )
+    slots, messages = await validate(
+        domain,
+        "emp_id_no",
+        "900101-14-5678",
+        slots={"emp_id_type": "mykad", "emp_mismatch": "900101145678"},
+    )
+    assert slots == {"emp_id_no": "900101145678", "emp_dob": None, "emp_gender": None}
+    assert responses(messages) == ["utter_employee_mykad_insist"]
+    assert messages[0]["date_of_birth"] == "01/01/1990"
+
+
+async def test_an_insisted_mismatch_is_sent_for_flagging_and_said(domain, fake_backend):
+    fake_backend.routes["POST /api/v1/registrations/7/employees"] = (
+        201,
+        {
+            "name": "SITI BINTI ALI",
+            "category": 1,
+            "eis_eligible": True,
+            "flags": [{"code": "mykad_mismatch", "message": "date_of_birth 1990-01-02 kept"}],
+        },
+    )
+    slots = {**FILLED, "emp_mismatch": "900101145678", "emp_dob": "1990-01-02"}
+    _, messages = await run(ActionSaveLocalEmployee(), make_tracker(slots=slots), domain)
+    body = fake_backend.body()
+    assert body["confirm_mismatch"] is True
+    assert body["date_of_birth"] == "1990-01-02" and body["gender"] == FILLED["emp_gender"]
+    assert responses(messages) == [
+        "utter_employee_saved",
+        "utter_employee_mismatch_flagged",
+        "utter_employee_eis_yes",
+        "utter_employee_add_another",
+    ]
