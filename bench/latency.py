@@ -14,90 +14,16 @@ from __future__ import annotations
 
 import secrets
 import tempfile
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
 from bench.common import Results, median, peak_rss_mib, percentile, rss_mib
+from bench.drive import Load, portal_id_visit, run_users
 from scripts.processes import MODEL_PATH
-from tests.fullstack.chat import (
-    ChatError,
-    button_payload,
-    drive_portal_form,
-    new_client,
-    send,
-)
+from tests.fullstack.chat import new_client, send
 from tests.fullstack.harness import Stack, start_stack
-
-
-@dataclass
-class Load:
-    latencies: list[float] = field(default_factory=list)
-    by_kind: dict[str, list[float]] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
-    completed: int = 0
-    wall: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    @property
-    def turns(self) -> int:
-        return len(self.latencies)
-
-
-def answers() -> dict[str, str]:
-    tag = secrets.token_hex(5)
-    return {
-        "name": "Bench User Tan",
-        "mykad": f"9001{secrets.randbelow(28) + 1:02d}-14-{secrets.randbelow(9000) + 1000}",
-        "email": f"bench.{tag}@example.com",
-        "mobile": "012-345 6789",
-        "company": "Bench Trading Sdn Bhd",
-        "role": "Director",
-    }
-
-
-def one_application(base_url: str, load: Load) -> None:
-    try:
-        with new_client(base_url) as client:
-
-            def timed(text: str, kind: str = "form") -> list[dict]:
-                started = time.perf_counter()
-                replies = send(client, text)
-                elapsed = time.perf_counter() - started
-                with load.lock:
-                    load.latencies.append(elapsed)
-                    load.by_kind.setdefault(kind, []).append(elapsed)
-                return replies
-
-            first = timed("I want to apply for a portal ID", "opener")
-            summary = drive_portal_form(first, answers(), timed)
-            timed(button_payload(summary, "/affirm"), "confirm")
-        with load.lock:
-            load.completed += 1
-    except (ChatError, OSError) as exc:
-        with load.lock:
-            load.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
-
-
-def run_users(base_url: str, users: int, conversations: int) -> Load:
-    load = Load()
-    barrier = threading.Barrier(users)
-
-    def user() -> None:
-        barrier.wait()
-        for _ in range(conversations):
-            one_application(base_url, load)
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=users) as pool:
-        for f in [pool.submit(user) for _ in range(users)]:
-            f.result()
-    load.wall = time.perf_counter() - started
-    return load
 
 
 def report(results: Results, label: str, key: str, loads: list[Load]) -> None:
@@ -172,15 +98,14 @@ def run(
             )
             print(f"    healthy after {stack.started_in:.1f} s", flush=True)
         rasa_pid = stack.pid("rasa")
-        one_application(stack.base_url, Load())  # warm-up: first predictions are slower
+        portal_id_visit(stack, Load())  # warm-up: first predictions are slower
         if memory:
             print("Rasa's memory", flush=True)
             idle = rss_mib(rasa_pid)
             results.add("Rasa RSS, idle", idle, "MiB", "after one warm-up", "rasa_idle_mib")
         if latency:
-            base = stack.base_url
             print(f"Turn latency, 1 user ({runs} runs × {conversations} applications)", flush=True)
-            loads = [run_users(base, 1, conversations) for _ in range(runs)]
+            loads = [run_users(stack, 1, conversations, portal_id_visit) for _ in range(runs)]
             report(results, "1 user", "one_user", loads)
             hub, direct = hub_overhead(stack)
             results.add(
@@ -191,7 +116,7 @@ def run(
                 key="hub_overhead_ms",
             )
             print(f"Turn latency, {users} users at once ({runs} runs × 1 application)", flush=True)
-            loads = [run_users(base, users, 1) for _ in range(runs)]
+            loads = [run_users(stack, users, 1, portal_id_visit) for _ in range(runs)]
             report(results, f"{users} users", "many_users", loads)
         if memory:
             mib = rss_mib

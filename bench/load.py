@@ -2,11 +2,13 @@
 
 ``.venv/bin/python -m bench --only load [--load-users 1 20 100] [--load-replicas 1 2] [--runs 3]``
 
-Each simulated employer opens a web chat session and goes through a realistic visit (13 turns):
-a greeting, a contribution quote with the wage in the question, a quote where the bot asks for the
-wage, an FAQ answer, then a portal ID application (QRG 1: opener, six answers validated by the
-action server, confirmation — the backend writes the account, renders the PDF and the email).
-All users start together (a barrier); 1 user does three visits in a row. Every
+Each simulated employer goes through a realistic visit (22 turns, ``bench/drive.py``): a
+greeting, a contribution quote with the wage in the question, a quote where the bot asks for the
+wage, an FAQ answer; a portal ID application (QRG 1: opener, six answers validated by the action
+server, confirmation — the backend writes the account, renders the PDF and the email); then, as
+an employer already registered and logged in, a contribution submission for last month, both
+acts, three employees (QRG 5-6: 9 turns; the backend computes and stores the ACR/ECR). All
+users start together (a barrier); 1 user does three visits in a row. Every
 ``POST /api/v1/chat/messages`` is timed from the client; a turn answered with an error, a refusal
 or an unexpected question counts as failed.
 
@@ -22,83 +24,14 @@ fewer, at least 2, for 100 users and more).
 from __future__ import annotations
 
 import tempfile
-import threading
-import time
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.common import Results, median, percentile
-from bench.latency import answers
+from bench.drive import Load, employer_visit, run_users
 from scripts.processes import MODEL_PATH
-from tests.fullstack.chat import (
-    ChatError,
-    all_text,
-    asked_field,
-    button_payload,
-    drive_portal_form,
-    new_client,
-    send,
-)
 
-QUOTE_QUESTION = "how much SOCSO and EIS for RM2,950?"
-
-
-@dataclass
-class Load:
-    latencies: list[float] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-    visits: int = 0
-    wall: float = 0.0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def one_visit(base_url: str, load: Load) -> None:
-    try:
-        with new_client(base_url) as client:
-
-            def timed(message: str) -> list[dict]:
-                started = time.perf_counter()
-                replies = send(client, message)
-                elapsed = time.perf_counter() - started
-                with load.lock:
-                    load.latencies.append(elapsed)
-                return replies
-
-            timed("hello")
-            quote = all_text(timed(QUOTE_QUESTION))
-            if "RM" not in quote:
-                raise ChatError(f"no amount in the quote: {quote[:200]!r}")
-            timed("what is the contribution rate")
-            timed("RM 3,100")
-            timed("what is ASSIST")
-            first = timed("I want to apply for a portal ID")
-            if asked_field(first) != "name":
-                raise ChatError(f"portal ID opener answered {all_text(first)[:200]!r}")
-            summary = drive_portal_form(first, answers(), timed)
-            timed(button_payload(summary, "/affirm"))
-        with load.lock:
-            load.visits += 1
-    except (ChatError, OSError) as exc:
-        with load.lock:
-            load.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
-
-
-def run_users(base_url: str, users: int, visits_each: int) -> Load:
-    load = Load()
-    barrier = threading.Barrier(users)
-
-    def user() -> None:
-        barrier.wait()
-        for _ in range(visits_each):
-            one_visit(base_url, load)
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=users) as pool:
-        for f in [pool.submit(user) for _ in range(users)]:
-            f.result()
-    load.wall = time.perf_counter() - started
-    return load
+# Where the time goes: each kind of turn's median, printed beside p95.
+KINDS = ("chat", "quote", "opener", "form", "confirm", "contribution", "submit")
 
 
 def report(results: Results, replicas: int, users: int, loads: list[Load]) -> None:
@@ -106,15 +39,21 @@ def report(results: Results, replicas: int, users: int, loads: list[Load]) -> No
     key = f"load_{replicas}r_{users}u"
     done = [x for x in loads if x.latencies]
     errors = [e for x in loads for e in x.errors]
-    turns = sum(len(x.latencies) for x in loads)
-    detail = f"{turns} turns over {len(loads)} runs, {sum(x.visits for x in loads)} visits"
+    turns = sum(x.turns for x in loads)
+    detail = f"{turns} turns over {len(loads)} runs, {sum(x.completed for x in loads)} visits"
     if errors:
         detail += f", {len(errors)} failed (first: {errors[0]})"
     rate = median([len(x.latencies) / x.wall for x in done if x.wall])
     results.add(f"throughput, {label}", rate, "turns/s", detail, key=f"{key}_turns_per_s")
+    kinds = []
+    for kind in KINDS:
+        values = [v for x in done for v in x.by_kind.get(kind, [])]
+        if values:
+            kinds.append(f"{kind} {percentile(values, 50) * 1000:,.0f}")
     for p in (50, 95, 99):
         value = median([percentile(x.latencies, p) * 1000 for x in done])
-        results.add(f"latency p{p}, {label}", value, "ms", key=f"{key}_p{p}_ms")
+        note = "p50 by turn kind, ms: " + "; ".join(kinds) if p == 95 and kinds else ""
+        results.add(f"latency p{p}, {label}", value, "ms", note, key=f"{key}_p{p}_ms")
 
 
 def run(
@@ -141,14 +80,14 @@ def run(
             )
             try:
                 print(f"    healthy after {stack.started_in:.0f} s", flush=True)
-                run_users(stack.base_url, 1, 1)  # warm-up: first turns load TensorFlow graphs
+                run_users(stack, 1, 1, employer_visit)  # warm-up: first turns load TF graphs
                 for n in users:
                     loads = []
                     # 100 users take minutes per run on two cores: one run fewer there.
                     for r in range(runs if n < 100 else max(2, runs - 1)):
-                        load = run_users(stack.base_url, n, 3 if n == 1 else 1)
+                        load = run_users(stack, n, 3 if n == 1 else 1, employer_visit)
                         print(
-                            f"    {n} users, run {r + 1}: {len(load.latencies)} turns in "
+                            f"    {n} users, run {r + 1}: {load.turns} turns in "
                             f"{load.wall:.1f} s, {len(load.errors)} failed visits",
                             flush=True,
                         )
