@@ -345,6 +345,7 @@ def create_draft(
     parsed = parse_month(month, now.date())
     _check_choice("type", contribution_type, TYPES)
     _check_choice("act", act, ACTS)
+    check_type_for_month(db, employer, month_text(parsed), contribution_type, act)
     row = Contribution(
         employer_id=employer.id,
         month=month_text(parsed),
@@ -418,17 +419,57 @@ def _overlapping_acts(act: str) -> tuple[str, ...]:
     return ACTS if act == "both" else (act, "both")
 
 
+def _clashing_types(contribution_type: str) -> tuple[str, ...]:
+    """Monthly and Arrears are one month's contribution made on time or late (Arrears: "an
+    earlier month never submitted"), so either one submitted blocks the other; a Short top-up
+    clashes only with another Short."""
+    return ("Monthly", "Arrears") if contribution_type in ("Monthly", "Arrears") else ("Short",)
+
+
 def existing_submission(db: Session, row: Contribution) -> Contribution | None:
-    return db.scalar(
-        select(Contribution).where(
-            Contribution.employer_id == row.employer_id,
-            Contribution.month == row.month,
-            Contribution.contribution_type == row.contribution_type,
-            Contribution.act.in_(_overlapping_acts(row.act)),
-            Contribution.status == "submitted",
-            Contribution.id != row.id,
-        )
+    return _submitted(
+        db, row.employer_id, row.month, _clashing_types(row.contribution_type), row.act, row.id
     )
+
+
+def _submitted(
+    db: Session,
+    employer_id: int,
+    month: str,
+    types: tuple[str, ...],
+    act: str,
+    exclude_id: int | None = None,
+) -> Contribution | None:
+    query = select(Contribution).where(
+        Contribution.employer_id == employer_id,
+        Contribution.month == month,
+        Contribution.contribution_type.in_(types),
+        Contribution.act.in_(_overlapping_acts(act)),
+        Contribution.status == "submitted",
+    )
+    if exclude_id is not None:
+        query = query.where(Contribution.id != exclude_id)
+    return db.scalars(query.order_by(Contribution.id)).first()
+
+
+def check_type_for_month(
+    db: Session, employer: Employer, month: str, contribution_type: str, act: str
+) -> None:
+    """Refuse early what SUBMIT would refuse: a Short top-up needs the month submitted (as
+    Monthly or Arrears) first; Monthly/Arrears for a month already submitted either way is
+    refused with the existing ACR/ECR."""
+    if contribution_type == "Short":
+        if _submitted(db, employer.id, month, ("Monthly", "Arrears"), act) is None:
+            raise ApiError(
+                422,
+                "nothing_to_top_up",
+                f"type: a Short contribution tops up a submitted month; {month} has no submitted "
+                "Monthly or Arrears contribution for this act",
+            )
+        return
+    existing = _submitted(db, employer.id, month, _clashing_types(contribution_type), act)
+    if existing is not None:
+        raise _already(existing)
 
 
 def _already(existing: Contribution) -> ApiError:

@@ -623,11 +623,14 @@ class ValidateContributionForm(AnswersOnlyFormValidation):
                 client, tracker.sender_id, int(employer["id"])
             )
             rows = listing.get("contributions") or []
+            # Monthly and Arrears are the same month's contribution (on time or late): either
+            # submitted blocks the other; a Short top-up only blocks another Short.
+            clashing = ("Monthly", "Arrears") if kind in ("Monthly", "Arrears") else ("Short",)
             for row in rows:
                 if (
                     row.get("status") == "submitted"
                     and row.get("month") == month
-                    and row.get("type") == kind
+                    and row.get("type") in clashing
                     and row.get("act") in overlapping
                 ):
                     dispatcher.utter_message(
@@ -667,6 +670,20 @@ class ValidateContributionForm(AnswersOnlyFormValidation):
                 dispatcher.utter_message(
                     response="utter_contrib_no_employees_month",
                     month_label=month_label(month, language),
+                )
+                return {"contrib_type": None, "contrib_month": None}
+            if error.code == "nothing_to_top_up":
+                dispatcher.utter_message(
+                    response="utter_contrib_short_nothing_submitted",
+                    month_label=month_label(month, language),
+                )
+                return {"contrib_type": None}
+            if error.code == "already_submitted":
+                dispatcher.utter_message(
+                    response="utter_contrib_already_submitted",
+                    type_label=type_label(kind, language),
+                    month_label=month_label(month, language),
+                    references=references_text(error.data, language),
                 )
                 return {"contrib_type": None, "contrib_month": None}
             if error.code == "invalid_month":

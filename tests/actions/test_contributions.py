@@ -541,3 +541,30 @@ async def test_left_employee_date_in_words_and_zero_wage(domain, real_backend) -
     assert chat.slots["contrib_view"]["lines"][0]["status"] == "H"
     messages = await chat.answer("contrib_wage", "0")  # a working employee: not a wage
     assert responses(messages) == ["utter_invalid_contrib_wage_zero"]
+
+
+async def test_arrears_and_short_follow_the_month(domain, real_backend) -> None:
+    """Arrears is "an earlier month never submitted" and Short "a top-up of an underpaid month":
+    Arrears for a submitted month is refused with its ACR; Short needs the month submitted."""
+    seed(real_backend, sender_id=SENDER)
+    chat = await start(domain)
+    await chat.answer("act", "both")
+    await chat.answer("contrib_month", "September 2026")
+    messages = await chat.answer("contrib_type", "Short")
+    assert responses(messages) == ["utter_contrib_short_nothing_submitted"]
+    assert chat.slots["contrib_type"] is None and chat.slots["contrib_month"] == "2026-09"
+    await chat.answer("contrib_type", "Monthly")
+    contribution_id = int(chat.slots["contrib_id"])
+    client = backend_client.backend()
+    await backend_client.complete_contribution(client, SENDER, contribution_id)
+    submitted = await backend_client.submit_contribution(client, SENDER, contribution_id)
+
+    chat = await start(domain)
+    await chat.answer("act", "both")
+    await chat.answer("contrib_month", "09/2026")
+    messages = await chat.answer("contrib_type", "tunggakan")
+    refused = params(messages, "utter_contrib_already_submitted")
+    assert submitted["acr_no"] in refused["references"]
+    await chat.answer("contrib_month", "09/2026")
+    messages = await chat.answer("contrib_type", "kurang bayar")
+    assert responses(messages) == ["utter_contrib_lines_intro"]  # a top-up draft

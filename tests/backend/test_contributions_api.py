@@ -113,25 +113,26 @@ def test_draft_complete_submit_and_duplicate(
     # Submitting it again, or a second Monthly for the same month, gets the existing ACR.
     res = client.post(f"{URL}/{cid}/submit", json={"sender_id": SENDER}, headers=service_headers)
     assert res.status_code == 409 and res.json()["detail"]["acr_no"] == sub["acr_no"]
-    other = draft(client, service_headers, ids["employer_id"], act="act4").json()
+    # A second Monthly, or an Arrears ("an earlier month never submitted"), for the same month
+    # is refused as soon as the draft is asked for, with the existing ACR.
+    for kind in ("Monthly", "Arrears"):
+        res = draft(client, service_headers, ids["employer_id"], type=kind, act="act4")
+        assert res.status_code == 409, kind
+        detail = res.json()["detail"]
+        assert detail["code"] == "already_submitted" and detail["acr_no"] == sub["acr_no"]
+    # A Short top-up of the submitted month is another type: allowed, its own ACR.
+    short = draft(client, service_headers, ids["employer_id"], type="Short", act="act4").json()
     client.post(
-        f"{URL}/{other['id']}/complete", json={"sender_id": SENDER}, headers=service_headers
+        f"{URL}/{short['id']}/complete", json={"sender_id": SENDER}, headers=service_headers
     )
     res = client.post(
-        f"{URL}/{other['id']}/submit", json={"sender_id": SENDER}, headers=service_headers
-    )
-    assert res.status_code == 409
-    detail = res.json()["detail"]
-    assert detail["code"] == "already_submitted" and detail["acr_no"] == sub["acr_no"]
-    # Arrears for the same month is another type: allowed.
-    arrears = draft(client, service_headers, ids["employer_id"], type="Arrears", act="act4").json()
-    client.post(
-        f"{URL}/{arrears['id']}/complete", json={"sender_id": SENDER}, headers=service_headers
-    )
-    res = client.post(
-        f"{URL}/{arrears['id']}/submit", json={"sender_id": SENDER}, headers=service_headers
+        f"{URL}/{short['id']}/submit", json={"sender_id": SENDER}, headers=service_headers
     )
     assert res.status_code == 200 and res.json()["ecr_no"] is None
+    assert res.json()["acr_no"] != sub["acr_no"]
+    # A Short for a month never submitted has nothing to top up.
+    res = draft(client, service_headers, ids["employer_id"], type="Short", month="2026-09")
+    assert res.status_code == 422 and res.json()["detail"]["code"] == "nothing_to_top_up"
 
     # The ACR slip (QRG 8 layout) read back.
     slip = next(s for s in sub["slips"] if s["act"] == "act4")
