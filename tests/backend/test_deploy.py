@@ -306,3 +306,37 @@ def test_host_names_are_services_in_both() -> None:
         pod = workloads()[name]
         names = {p.get("name") for p in pod["containers"][0]["ports"]}
         assert target in names, name
+
+
+def test_backend_settings_in_step_with_the_production_run_command(tmp_path: Path) -> None:
+    """What the run command's production profile gives the backend, both deployments give it
+    too: the profile (no key, no start), the IC encryption keys, the Redis turn lock, the
+    replicas and the broker. A new setting there fails here until the deployments have it."""
+    from scripts.processes import process_specs
+
+    env = {
+        "ASSIST_PROFILE": "production",
+        "DATABASE_URL": "postgresql+psycopg2://assist@127.0.0.1/assist",
+        "ASSIST_DATA_KEY": "k",
+        "ASSIST_LOOKUP_KEY": "l",
+    }
+    backend = process_specs(Ports(), env, tmp_path, with_telegram=False)[0]
+    assert backend.env["REDIS_URL"].startswith("redis://")
+    needed = {"ASSIST_PROFILE", "ASSIST_DATA_KEY", "ASSIST_LOOKUP_KEY", "REDIS_URL", "RASA_URLS"}
+    assert needed <= set(backend.env)
+
+    compose_env = compose()["services"]["backend"]["environment"]
+    assert needed <= set(compose_env)
+    assert compose_env["ASSIST_PROFILE"] == "production"
+    assert compose_env["REDIS_URL"].endswith("@redis:6379/1")  # the lock store's Redis
+
+    pod = workloads()["backend"]
+    config = by_kind("ConfigMap")["assist-config"]["data"]
+    assert config["ASSIST_PROFILE"] == "production"
+    for container in pod["initContainers"] + pod["containers"]:
+        names = {e["name"] for e in container.get("env", [])}
+        names |= set(config) if container.get("envFrom") else set()
+        # The migration (0011 encrypts existing rows) needs the keys as much as the server.
+        assert {"ASSIST_PROFILE", "ASSIST_DATA_KEY", "ASSIST_LOOKUP_KEY"} <= names, container
+    server = {e["name"] for e in pod["containers"][0]["env"]} | set(config)
+    assert needed <= server
