@@ -10,7 +10,9 @@ tracker store stays Rasa's private business.
 events were published, and updates
 
 - ``analytics_conversation_days``: per sender and day (Malaysia time) the channel, language, user
-  turns, fallbacks (``nlu_fallback`` turns and core fallbacks) and whether a human was requested
+  turns, fallbacks (turns the bot answered with its fallback: ``action_fallback`` after an
+  ``nlu_fallback``, or a core fallback; a low-confidence message that a form still took as its
+  answer is not one) and whether a human was requested
   (``action_handoff_request`` ran);
 - ``analytics_flow_runs``: each form run (``active_loop`` events) with its outcome — ``completed``
   when the form itself deactivated the loop, ``cancelled`` when another action did (the cancel
@@ -46,8 +48,10 @@ logger = logging.getLogger("assist.analytics")
 
 MALAYSIA = ZoneInfo("Asia/Kuala_Lumpur")
 CHANNELS = ("web", "telegram", "assisted")
-FALLBACK_INTENT = "nlu_fallback"
-CORE_FALLBACK_ACTIONS = frozenset({"action_default_fallback", "action_two_stage_fallback"})
+# The bot's own fallback (clarify, then offer a person) and Rasa's core fallbacks.
+FALLBACK_ACTIONS = frozenset(
+    {"action_fallback", "action_default_fallback", "action_two_stage_fallback"}
+)
 HANDOFF_ACTION = "action_handoff_request"
 RECENT_WINDOW_SECONDS = 600.0
 RECENT_MAX = 400
@@ -196,9 +200,6 @@ class _Ingest:
         hint = metadata.get("language_hint")
         if state.language is None and hint in ("en", "ms"):
             state.language = hint
-        parse = event.get("parse_data") if isinstance(event.get("parse_data"), dict) else {}
-        intent = parse.get("intent") if isinstance(parse.get("intent"), dict) else {}
-        is_fallback = intent.get("name") == FALLBACK_INTENT
         row = self.day_row(state, malaysia_day(ts))
         row.channel = state.channel
         row.language = state.language or row.language
@@ -206,9 +207,7 @@ class _Ingest:
         run = self.open_run(state)
         if run is not None:  # a turn inside a form: counted for its flow (/metrics)
             run.turns = (run.turns or 0) + 1
-        if is_fallback:
-            row.fallbacks += 1
-        state.last_user_fallback = is_fallback
+        state.last_user_fallback = False  # counted when the bot answers with a fallback
 
     def _on_action(
         self, state: AnalyticsSender, sender_id: str, event: dict[str, Any], ts: float
@@ -216,7 +215,7 @@ class _Ingest:
         name = event.get("name")
         if not isinstance(name, str):
             return
-        if name in CORE_FALLBACK_ACTIONS and not state.last_user_fallback:
+        if name in FALLBACK_ACTIONS and not state.last_user_fallback:
             self.day_row(state, malaysia_day(ts)).fallbacks += 1
             state.last_user_fallback = True  # one fallback per turn at most
         if name == HANDOFF_ACTION:

@@ -116,3 +116,22 @@ def test_default_range_is_the_last_30_days(client: TestClient, seeded, backend_a
     data = client.get("/staff/api/dashboard").json()
     assert (data["from"], data["to"]) == ("2026-10-22", "2026-11-20")
     assert data["conversations"] == 4
+
+
+def test_a_low_confidence_answer_the_form_took_is_not_a_fallback(
+    backend_settings, backend_app
+) -> None:  # type: ignore[no-untyped-def]
+    """A company name below the NLU threshold still fills the form: the user never saw 'sorry'."""
+    from tests.backend.test_analytics_ingest import days
+
+    stream = Stream("web-shop", START)
+    stream.user("apply_portal_id").action("portal_id_form").loop("portal_id_form")
+    stream.slot("requested_slot", "company_name").action("action_listen")
+    stream.user("nlu_fallback", "Kedai Runcit Ah Seng").slot("company_name", "Kedai Runcit")
+    stream.action("portal_id_form").slot("requested_slot", "company_role").action("action_listen")
+    stream.user("nlu_fallback", "zzkq").action("action_fallback").action("portal_id_form")
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        ingest_rasa_events(db, stream.events)
+        db.commit()
+        (row,) = days(db)
+        assert (row.user_turns, row.fallbacks) == (3, 1)
