@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.domain.identifiers import mask_identifiers
 from backend.errors import ApiError
 from backend.hub.service import _record, get_conversation
-from backend.models import Employer
+from backend.models import ConversationMessage, Employer
 from backend.services import registration_documents as documents
 from backend.services import registrations
 from backend.services.acting import resolve_actor
@@ -80,8 +82,36 @@ def draft_registration(db: Session, sender_id: str) -> Employer | None:
     return max(drafts, key=lambda e: (e.updated_at, e.id)) if drafts else None
 
 
-def choose_doc_type(db: Session, employer: Employer, caption: str | None) -> dict[str, Any]:
-    """A caption naming a checklist item wins; else the first mandatory one still missing."""
+def asked_doc_type(db: Session, sender_id: str) -> str | None:
+    """The checklist item the bot's latest reply asked for, if it did: its upload link names it
+    (``?doc=foreign_worker_passport`` when the foreign worker form asks for the passport pages).
+
+    Only the bot's reply since the user's last text counts (files sent meanwhile and their
+    acknowledgements are passed over), so a later question does not inherit it."""
+    rows = db.scalars(
+        select(ConversationMessage)
+        .where(ConversationMessage.sender_id == sender_id)
+        .order_by(ConversationMessage.id.desc())
+        .limit(20)
+    )
+    for row in rows:
+        data = row.data or {}
+        if data.get("file") or data.get("hub") == "file":
+            continue
+        if row.direction == "in":
+            return None
+        url = str((data.get("link") or {}).get("url") or "")
+        doc = parse_qs(urlsplit(url).query).get("doc")
+        if doc:
+            return doc[0]
+    return None
+
+
+def choose_doc_type(
+    db: Session, employer: Employer, caption: str | None, asked: str | None = None
+) -> dict[str, Any]:
+    """A caption naming a checklist item wins; then the item the chat just asked for; else the
+    first mandatory one still missing."""
     items = registrations.checklist_status(db, employer)
     wanted = " ".join((caption or "").lower().split())
     if wanted:
@@ -91,6 +121,7 @@ def choose_doc_type(db: Session, employer: Employer, caption: str | None) -> dic
             if any(name and name.lower() in wanted for name in names):
                 return item
     for candidates in (
+        [i for i in items if i["doc_type"] == asked],
         [i for i in items if i.get("mandatory") and not i["uploaded"]],
         [i for i in items if not i["uploaded"]],
         items,
@@ -138,7 +169,7 @@ def receive_file(
         result = {"messages": [{"text": text}], "refused": "no_registration"}
     else:
         try:
-            item = choose_doc_type(db, employer, caption)
+            item = choose_doc_type(db, employer, caption, asked_doc_type(db, sender_id))
             row = documents.add(
                 db,
                 settings,

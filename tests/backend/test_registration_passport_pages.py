@@ -10,6 +10,7 @@ import pytest
 
 from backend.db import get_sessionmaker
 from backend.hub.files import receive_file
+from backend.hub.service import _record, get_conversation
 from tests.backend.helpers import install_clock
 from tests.backend.registration_helpers import (
     BASE,
@@ -59,3 +60,45 @@ def test_a_chat_photo_captioned_passport_is_filed_as_the_passport_pages(  # type
     checklist = client.get(f"{BASE}/{rid}/documents", headers=hdrs).json()["checklist"]
     pages = next(i for i in checklist if i["doc_type"] == "foreign_worker_passport")
     assert pages["uploaded"] == 1
+
+
+def _file(backend_settings, caption=None):  # type: ignore[no-untyped-def]
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        return receive_file(
+            db,
+            backend_settings,
+            sender_id=SENDER,
+            filename="photo-2.jpg",
+            data=small_jpeg(),
+            caption=caption,
+            language="en",
+            now=datetime(2026, 1, 5, 9, 0, tzinfo=UTC),
+        )
+
+
+def _bot_says(backend_settings, direction: str, text: str, data=None) -> None:  # type: ignore[no-untyped-def]
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        get_conversation(db, SENDER, "telegram")
+        _record(db, SENDER, direction, text, data)
+        db.commit()
+
+
+def test_a_photo_without_caption_goes_to_the_item_the_bot_just_asked_for(  # type: ignore[no-untyped-def]
+    client, setup, backend_settings
+) -> None:
+    _bot_says(backend_settings, "in", "RM1,700", None)
+    _bot_says(
+        backend_settings,
+        "out",
+        "Upload this worker's passport and pass / permit pages now",
+        {"link": {"url": "http://x/upload/tok?doc=foreign_worker_passport", "title": "upload"}},
+    )
+    first = _file(backend_settings)
+    second = _file(backend_settings)  # a second page, after the first acknowledgement
+    assert first["document"]["doc_type"] == "foreign_worker_passport", first
+    assert second["document"]["doc_type"] == "foreign_worker_passport", second
+    # Once the user has answered (the question is over), a bare photo goes to what is missing.
+    _bot_says(backend_settings, "in", "later", None)
+    _bot_says(backend_settings, "out", "Please check the foreign employee", None)
+    third = _file(backend_settings)
+    assert third["document"]["doc_type"] == "ssm_extract", third
