@@ -116,15 +116,16 @@ def test_submit_pay_and_slip(stack, service, db) -> None:  # type: ignore[no-unt
     reply = send(chat, month_label)
     reply = send(chat, button_payload(reply, '"Monthly"'))
     assert "Employee 1 of 3" in all_text(reply) and "1,950.00" in all_text(reply)
-    reply = send(chat, "tiga ribu")  # words: told what is accepted, asked again
-    assert "in digits" in all_text(reply) and "Employee 1 of 3" in all_text(reply)
+    reply = send(chat, "-100")  # told why, asked again
+    assert "can't be negative" in all_text(reply) and "Employee 1 of 3" in all_text(reply)
     refused = chat.post("/api/v1/chat/messages", json={"text": "9" * 10_000}).json()
     assert refused.get("refused") and refused["messages"]  # too long: polite, not forwarded
     turn = time.perf_counter()
     reply = send(chat, button_payload(reply, '"same"'))
     turn = time.perf_counter() - turn
     assert "Running total" in all_text(reply) and "Employee 2 of 3" in all_text(reply)
-    reply = send(chat, "3000")
+    reply = send(chat, "tiga ribu")  # wages in words are wages: RM3,000.00
+    assert "3,000.00" in all_text(reply) and "Employee 3 of 3" in all_text(reply)
     reply = send(chat, button_payload(reply, '"same"'))
     assert "Summary" in all_text(reply)
     reply = send(chat, button_payload(reply, '"submit"'))
