@@ -38,6 +38,7 @@ import re
 import secrets
 import signal
 import sys
+import threading
 import time
 import warnings
 from collections import OrderedDict
@@ -1058,7 +1059,54 @@ async def run_polling_with_outbound(
         await gateway.http.aclose()
 
 
+def _run(settings: Any, token: str, webhook: WebhookConfig | None, outbound: Any) -> int:
+    """One start of the gateway; an exit code (0 after a clean stop)."""
+    application, gateway = build_application(token, settings.telegram_api_base_url.strip())
+    try:
+        if webhook is not None:
+            asyncio.run(run_webhook(application, gateway, webhook, outbound))
+        elif outbound is not None:
+            asyncio.run(run_polling_with_outbound(application, gateway, outbound))
+        else:
+            logger.info("Telegram gateway: long polling; hub at %s", gateway.hub_url)
+            asyncio.set_event_loop(asyncio.new_event_loop())  # run_polling closes its loop
+            application.run_polling(allowed_updates=ALLOWED_UPDATES)
+    except InvalidToken as exc:
+        print(
+            f"Telegram rejected TELEGRAM_BOT_TOKEN ({exc}). Check the token from @BotFather"
+            + (
+                f" and TELEGRAM_API_BASE_URL={settings.telegram_api_base_url}"
+                if settings.telegram_api_base_url
+                else ""
+            )
+            + ".",
+            file=sys.stderr,
+            flush=True,
+        )
+        return EXIT_TOKEN_REJECTED
+    except NetworkError as exc:  # only at start-up: once running, PTB retries by itself
+        where = settings.telegram_api_base_url or "https://api.telegram.org"
+        print(f"Cannot reach the Telegram Bot API at {where}: {exc}", file=sys.stderr, flush=True)
+        return EXIT_TELEGRAM_UNREACHABLE
+    return 0
+
+
+def _wait_for_stop(seconds: float | None) -> bool:
+    """Sleep ``seconds`` (``None``: for ever) unless SIGINT/SIGTERM comes; True when stopped."""
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    return stopped.wait(seconds)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Start the gateway; a clear message and an exit code when it cannot start.
+
+    With ``TELEGRAM_STAY_UP_ON_ERROR=1`` (the run command sets it: its process manager stops
+    every process when one exits) a start-up failure does not end the process, so the backend,
+    the web chat and Rasa keep running: an unreachable Telegram is tried again every
+    ``TELEGRAM_RETRY_SECONDS`` (60), a rejected token waits, idle, for the process to be stopped.
+    """
     settings = get_settings()
     configure_logging(settings.assist_log_level)
     logging.getLogger("httpx").setLevel(logging.WARNING)  # its lines carry the bot token
@@ -1075,32 +1123,29 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"Telegram gateway not started: {exc}", file=sys.stderr)
         return EXIT_BAD_WEBHOOK_CONFIG
-    application, gateway = build_application(token, settings.telegram_api_base_url.strip())
-    try:
-        if webhook is not None:
-            asyncio.run(run_webhook(application, gateway, webhook, outbound))
-        elif outbound is not None:
-            asyncio.run(run_polling_with_outbound(application, gateway, outbound))
-        else:
-            logger.info("Telegram gateway: long polling; hub at %s", gateway.hub_url)
-            application.run_polling(allowed_updates=ALLOWED_UPDATES)
-    except InvalidToken as exc:
-        print(
-            f"Telegram rejected TELEGRAM_BOT_TOKEN ({exc}). Check the token from @BotFather"
-            + (
-                f" and TELEGRAM_API_BASE_URL={settings.telegram_api_base_url}"
-                if settings.telegram_api_base_url
-                else ""
+    stay_up = os.environ.get("TELEGRAM_STAY_UP_ON_ERROR", "").strip().lower() in ("1", "true")
+    retry = float(os.environ.get("TELEGRAM_RETRY_SECONDS", "60") or 60)
+    while True:
+        code = _run(settings, token, webhook, outbound)
+        if code == 0 or not stay_up:
+            return code
+        if code == EXIT_TOKEN_REJECTED:
+            print(
+                "The Telegram gateway is not running; the rest of ASSIST Assistant keeps "
+                "running. Set a valid TELEGRAM_BOT_TOKEN and start again.",
+                file=sys.stderr,
+                flush=True,
             )
-            + ".",
+            _wait_for_stop(None)
+            return code
+        print(
+            f"The rest of ASSIST Assistant keeps running; Telegram is tried again in "
+            f"{retry:.0f} s.",
             file=sys.stderr,
+            flush=True,
         )
-        return EXIT_TOKEN_REJECTED
-    except NetworkError as exc:  # only at start-up: once running, PTB retries by itself
-        where = settings.telegram_api_base_url or "https://api.telegram.org"
-        print(f"Cannot reach the Telegram Bot API at {where}: {exc}", file=sys.stderr)
-        return EXIT_TELEGRAM_UNREACHABLE
-    return 0
+        if _wait_for_stop(retry):
+            return code
 
 
 if __name__ == "__main__":

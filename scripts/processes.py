@@ -339,7 +339,12 @@ def process_specs(
         Proc("analytics", [venv_bin(VENV, "python"), "-m", "backend.analytics.consumer"], base)
     )
     if with_telegram:
-        procs.append(Proc("telegram", [venv_bin(VENV, "python"), "-m", "gateway.telegram"], base))
+        # A wrong token or an unreachable Telegram must not stop the other processes (honcho
+        # stops them all when one exits): the gateway says why and stays up.
+        gateway_env = {"TELEGRAM_STAY_UP_ON_ERROR": "1", **base}
+        procs.append(
+            Proc("telegram", [venv_bin(VENV, "python"), "-m", "gateway.telegram"], gateway_env)
+        )
     return procs
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
@@ -368,6 +370,80 @@ def test_rejected_token_exits_with_clear_error() -> None:
         server.shutdown()
     assert result.returncode == EXIT_TOKEN_REJECTED, result.stderr
     assert "Telegram rejected TELEGRAM_BOT_TOKEN" in result.stderr
+
+
+def _stderr_until(process: subprocess.Popen, needle: str, timeout: float = 60) -> str:
+    """The process's stderr up to the first line holding ``needle``."""
+    assert process.stderr is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        if not line and process.poll() is not None:
+            break
+        seen.append(line)
+        if needle in line:
+            return "".join(seen)
+    raise AssertionError(f"no {needle!r} in: {''.join(seen)}")
+
+
+def test_under_the_run_command_a_rejected_token_does_not_stop_the_system() -> None:
+    """The run command's process manager stops everything when a process exits: with
+    TELEGRAM_STAY_UP_ON_ERROR the gateway says what is wrong and stays up, idle, until stopped."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _RejectingTelegram)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway.telegram"],
+        cwd=REPO_ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TELEGRAM_BOT_TOKEN": "123:not-a-real-token",
+            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{server.server_port}/bot",
+            "TELEGRAM_STAY_UP_ON_ERROR": "1",
+        },
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        said = _stderr_until(process, "keeps running")
+        assert "Telegram rejected TELEGRAM_BOT_TOKEN" in said
+        time.sleep(1.0)
+        assert process.poll() is None  # still up: the rest of the system is not stopped
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == EXIT_TOKEN_REJECTED
+    finally:
+        if process.poll() is None:
+            process.kill()
+        server.shutdown()
+
+
+def test_under_the_run_command_an_unreachable_telegram_is_tried_again() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again at once: nothing listens there
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway.telegram"],
+        cwd=REPO_ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
+            "TELEGRAM_STAY_UP_ON_ERROR": "1",
+            "TELEGRAM_RETRY_SECONDS": "1",
+        },
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        first = _stderr_until(process, "tried again in 1 s")
+        assert "Cannot reach the Telegram Bot API" in first
+        again = _stderr_until(process, "tried again in 1 s")  # a second attempt
+        assert "Cannot reach the Telegram Bot API" in again
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == EXIT_TELEGRAM_UNREACHABLE
+    finally:
+        if process.poll() is None:
+            process.kill()
 
 
 def test_missing_token_exits() -> None:
