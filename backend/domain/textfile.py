@@ -26,6 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from backend.domain.contributions import ContributionError, EmployeeMonth, employee_shares
 from backend.domain.money import MoneyError, parse_ringgit
@@ -268,8 +269,10 @@ def _check_combined(record: Record, worker: Worker | None) -> str | None:
     return None
 
 
-def _table_totals(month: tuple[int, int], scheme: str) -> set[int]:
-    """Every employer+employee total the tables allow for ``scheme`` in ``month`` (sen)."""
+@lru_cache(maxsize=256)
+def _table_totals(month: tuple[int, int], scheme: str) -> frozenset[int]:
+    """Every employer+employee total the tables allow for ``scheme`` in ``month`` (sen); cached,
+    since a 10,000-line file asks for the same month on every line."""
     from backend.domain.rates import ceiling_for
 
     tables = load_tables()
@@ -291,7 +294,7 @@ def _table_totals(month: tuple[int, int], scheme: str) -> set[int]:
                     # From June 2026 the employee's SKBBK may be counted in the amount too.
                     extra = skbbk.row_for(band.wage_to or band.wage_from).employee
                     allowed.add(to_sen(band.employer + band.employee + extra))
-    return allowed
+    return frozenset(allowed)
 
 
 def parse_text_file(
