@@ -175,3 +175,63 @@ def test_one_line_that_fits_both_schemes_asks_which(
         "/api/v1/contributions/import", json={**body, "act": "act4"}, headers=service_headers
     )
     assert res.status_code == 201 and res.json()["contribution"]["act"] == "act4"
+
+
+def test_ten_thousand_good_lines(client, backend_app, backend_settings, service_headers) -> None:  # type: ignore[no-untyped-def]
+    """The figure the issue asks for: a 10,000-employee payroll imported as a draft, the older
+    223-character SOCSO file and the combined 278-character one (printed, not a speed target)."""
+    import time
+    from datetime import date
+
+    from backend.domain.textfile import Record, format_combined, format_single
+    from backend.models import Employee
+
+    ids = prepare(client, backend_app, backend_settings)
+    numbers = [f"9001011{n:05d}" for n in range(10_000)]
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        db.add_all(
+            Employee(
+                employer_id=ids["employer_id"],
+                residency="local",
+                worker_type="regular",
+                id_type="mykad",
+                id_no=number,
+                name=f"Pekerja {n}",
+                date_of_birth=date(1990, 1, 1),
+                gender="female",
+                start_date=date(2024, 1, 1),
+                monthly_wage=Decimal("1950.00"),
+                status="registered",
+            )
+            for n, number in enumerate(numbers)
+        )
+        db.commit()
+    common = dict(line=0, employer_code="E1100050233Z", mycoid="", name="PEKERJA", month=(2026, 10))
+    single = "\r\n".join(
+        format_single(Record(kind="socso", id_no=n, amount_sen=4390, **common))  # type: ignore[arg-type]
+        for n in numbers
+    )
+    combined = "\r\n".join(
+        format_combined(
+            Record(
+                kind="combined",
+                id_no=n,
+                wage_sen=195000,
+                socso_employer_sen=3415,
+                socso_employee_sen=975,
+                eis_employer_sen=390,
+                eis_employee_sen=390,
+                skbbk_employee_sen=1465,
+                **common,  # type: ignore[arg-type]
+            )
+        )
+        for n in numbers
+    )
+    for label, content, act in (("223", single, "act4"), ("278", combined, "both")):
+        body = {**import_body(ids, "socso_223_crlf_zero_padded.txt", act=act), "content": content}
+        started = time.perf_counter()
+        res = client.post("/api/v1/contributions/import", json=body, headers=service_headers)
+        elapsed = time.perf_counter() - started
+        assert res.status_code == 201, res.text[:500]
+        assert res.json()["imported"] == 10_000
+        print(f"\n10,000-line {label}-character file imported as a draft in {elapsed:.1f} s")
