@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from backend.domain.money import parse_ringgit
-from bot.actions import backend_client
+from bot.actions import backend_client, normalise
 from bot.actions.language import current_language
 
 logger = logging.getLogger(__name__)
@@ -136,6 +136,10 @@ class ValidateRateQuoteForm(FormValidationAction):
             latest = tracker.latest_message.get("text") or ""
             value = find_amount(latest) or (value[0] if value else "")
         text = str(value or "")
+        try:  # 'RM3k', 'tiga ribu', '3,000.50': the project's one wage reader first
+            return {"wage_amount": str(normalise.parse_wage(text))}
+        except normalise.NormaliseError:
+            pass  # a sentence around the figure, or a reason to give below
         candidate = text if _JUST_AMOUNT.fullmatch(text) else find_amount(text)
         try:
             amount = parse_ringgit(candidate or text)

@@ -160,3 +160,21 @@ async def test_month_year_read_from_the_message(domain, fake_backend):
 def test_parse_month_requiring_a_year():
     assert parse_month("may i know the socso for 3000", TODAY, require_year=True) is None
     assert parse_month("socso for 3000 in may 2025", TODAY, require_year=True) == "2025-05"
+
+
+def test_wage_in_words_and_short_forms_in_the_rate_form(domain) -> None:  # type: ignore[no-untyped-def]
+    """The rate question reads wages like the contribution form (bot/actions/normalise.py)."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from bot.actions.rates import ValidateRateQuoteForm
+    from tests.actions.conftest import make_tracker
+
+    form = ValidateRateQuoteForm()
+    for typed, want in [("tiga ribu", "3000.00"), ("RM3k", "3000.00"), ("3,000.50", "3000.50")]:
+        dispatcher = CollectingDispatcher()
+        got = form.validate_wage_amount(typed, dispatcher, make_tracker(text=typed), domain)
+        assert got == {"wage_amount": want} and dispatcher.messages == [], typed
+    dispatcher = CollectingDispatcher()
+    got = form.validate_wage_amount("-100", dispatcher, make_tracker(text="-100"), domain)
+    assert got == {"wage_amount": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_invalid_wage_negative"]
