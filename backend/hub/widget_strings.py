@@ -37,6 +37,8 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
             "That file is larger than 10 MB, so I did not send it. "
             "Please attach a PDF, JPEG or PNG of at most 10 MB."
         ),
+        "agent_typing": "{agent} (PERKESO) is typing…",
+        "with_agent": "✓ Sent to the helpline agent, who will reply here.",
     },
     "ms": {
         "skip": "Langkau ke sembang",
@@ -73,5 +75,7 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
             "Fail itu melebihi 10 MB, jadi saya tidak menghantarnya. "
             "Sila lampirkan PDF, JPEG atau PNG tidak melebihi 10 MB."
         ),
+        "agent_typing": "{agent} (PERKESO) sedang menaip…",
+        "with_agent": "✓ Dihantar kepada ejen talian bantuan, yang akan membalas di sini.",
     },
 }

@@ -84,6 +84,14 @@
   const form = document.getElementById('reply-form');
   if (!form) return;
   const box = document.getElementById('reply-text');
+  // While the agent types, the user sees "… is typing" (widget line, Telegram's chat action);
+  // one signal every 3 s at most, each lasting a few seconds on the server.
+  let typingSent = 0;
+  box.addEventListener('input', () => {
+    if (!box.value.trim() || Date.now() - typingSent < 3000) return;
+    typingSent = Date.now();
+    post(`/staff/api/handoffs/${config.ticket}/typing`).catch(() => {});
+  });
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const text = box.value.trim();

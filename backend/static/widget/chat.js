@@ -10,6 +10,7 @@ let language = config.language === 'ms' ? 'ms' : 'en';
 const t = (key) => (STRINGS[language] && STRINGS[language][key]) || STRINGS.en[key] || key;
 
 const statusEl = document.getElementById('chat-status');
+const typingEl = document.getElementById('chat-typing');
 const announcer = document.getElementById('chat-announcer');
 const mount = document.getElementById('chat-mount');
 
@@ -35,7 +36,7 @@ async function call(method, path, body) {
 
 const hub = {
   session: (lang) => call('POST', '/api/v1/chat/session', lang ? { language: lang } : {}),
-  history: () => call('GET', '/api/v1/chat/history'),
+  history: (after) => call('GET', after ? `/api/v1/chat/history?after=${after}` : '/api/v1/chat/history'),
   async send(text) {
     try {
       return await call('POST', '/api/v1/chat/messages', { text });
@@ -212,6 +213,12 @@ async function handler(body, signals) {
     const messages = reply.messages || [];
     const out = messages.flatMap((m) => toChatMessages(m));
     if (reply.error === 'unavailable') out.push({ role: 'ai', html: retryButton(typed, text) });
+    // An agent holds the chat: the hub answers nothing now (the agent's reply is pushed later),
+    // so say where the message went instead of leaving an empty "…" bubble.
+    if (!out.length && reply.handoff === 'agent') {
+      messages.push({ text: t('with_agent') });
+      out.push({ role: 'ai', text: t('with_agent') });
+    }
     await signals.onResponse(out.length ? out : [{ text: '…' }]);
     announce(messages);
   } catch (error) {
@@ -378,7 +385,36 @@ function createChat(history) {
 
 // --- messages the hub pushes: a deadline reminder, a payment result, a helpline agent's reply ------
 // GET /api/v1/chat/events (server-sent events, the session cookie) streams the transcript's
-// proactive messages from "now"; EventSource reconnects by itself and resumes after the last id.
+// proactive messages after a cursor: the page's own ?after= (the newest id /history gave, then
+// the newest pushed id shown) when it opens a stream, the browser's Last-Event-ID when
+// EventSource reconnects by itself. So a message pushed while the stream was down arrives once
+// it is back, and an id already shown (history and stream overlap after a reconnect) is dropped.
+let lastId = 0;
+const shownIds = new Set();
+
+function remember(id) {
+  if (typeof id !== 'number') return true;
+  if (shownIds.has(id)) return false;
+  shownIds.add(id);
+  if (id > lastId) lastId = id;
+  return true;
+}
+
+// "Aisyah (PERKESO) is typing…" while a helpline agent types in the console (event: typing),
+// or "sent to the agent" after a message while an agent holds the chat. One line, read politely.
+let typingTimer = null;
+function showTyping(text, seconds) {
+  if (!typingEl) return;
+  clearTimeout(typingTimer);
+  if (!text) {
+    typingEl.hidden = true;
+    typingEl.textContent = '';
+    return;
+  }
+  typingEl.textContent = text;
+  typingEl.hidden = false;
+  if (seconds) typingTimer = setTimeout(() => showTyping(''), seconds * 1000);
+}
 
 // The stream also brings the chat back automatically after an outage: while the chat is offline
 // it is re-opened every few seconds, and an open stream means the backend answers again.
@@ -403,7 +439,7 @@ function reconnectSoon(delay) {
 
 function listenForPushed() {
   if (pushed || typeof EventSource === 'undefined') return;
-  pushed = new EventSource('/api/v1/chat/events?wait=55', { withCredentials: true });
+  pushed = new EventSource(`/api/v1/chat/events?wait=55&after=${lastId}`, { withCredentials: true });
   pushed.onopen = () => setOffline(false);
   pushed.onerror = () => {
     // CONNECTING: EventSource retries by itself (the server's stream ended, or a blip).
@@ -416,11 +452,22 @@ function listenForPushed() {
     } catch (error) {
       return;
     }
-    if (!chat || !message) return;
+    if (!chat || !message || !remember(message.id)) return;
+    showTyping(''); // the agent's words are here: no longer "typing"
     disableOldChoices(); // the pushed message's buttons are the live ones now
     toChatMessages(message).forEach((m) => chat.addMessage(m));
     announce([message]);
   };
+  pushed.addEventListener('typing', (event) => {
+    let state;
+    try {
+      state = JSON.parse(event.data);
+    } catch (error) {
+      return;
+    }
+    if (state && state.agent) showTyping(t('agent_typing').replace('{agent}', state.agent), 7);
+    else showTyping('');
+  });
 }
 
 async function start() {
@@ -429,6 +476,8 @@ async function start() {
     const session = await hub.session();
     if (session && (session.language === 'en' || session.language === 'ms')) language = session.language;
     const past = await hub.history();
+    (past.messages || []).forEach((m) => remember(m.id));
+    if (typeof past.last_id === 'number' && past.last_id > lastId) lastId = past.last_id;
     history = historyToChat(past.messages || []);
   } catch (error) {
     setOffline(true);
