@@ -499,6 +499,10 @@ def submit(
         raise _already(row)
     if row.status != "completed":
         raise ApiError(409, "not_completed", "COMPLETE the contribution before submitting it")
+    # One submission at a time per employer (a row lock on PostgreSQL; SQLite serialises writes):
+    # the partial unique index covers one (month, type, act), not Monthly vs Arrears or an act
+    # against "both", so two such drafts submitted at once must not both get through the check.
+    db.execute(select(Employer.id).where(Employer.id == row.employer_id).with_for_update())
     existing = existing_submission(db, row)
     if existing is not None:
         raise _already(existing)

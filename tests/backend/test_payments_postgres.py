@@ -161,3 +161,50 @@ def test_concurrency_on_postgres(pg_settings) -> None:  # type: ignore[no-untype
         ).all()
         assert len(transitions) == 1
     assert notified == [payment["id"]]
+
+
+def test_clashing_drafts_submitted_at_once(pg_settings) -> None:  # type: ignore[no-untyped-def]
+    """Monthly (act4), Arrears (act4) and Monthly (both) for one month, submitted at the same
+    instant: exactly one gets an ACR, the others are refused with it."""
+    from backend.main import create_app
+
+    app = create_app(pg_settings)
+    ids = seed(pg_settings)
+    headers = {"Authorization": "Bearer pg-token"}
+    with TestClient(app) as client:
+        install_clock(app).now = datetime(2026, 11, 10, 2, 0)
+        drafts = []
+        for kind, act in (("Monthly", "act4"), ("Arrears", "act4"), ("Monthly", "both")):
+            body = {
+                "sender_id": "web-boss",
+                "employer_id": ids["employer_id"],
+                "month": "2026-10",
+                "type": kind,
+                "act": act,
+            }
+            cid = client.post("/api/v1/contributions", json=body, headers=headers).json()["id"]
+            client.post(
+                f"/api/v1/contributions/{cid}/complete",
+                json={"sender_id": "web-boss"},
+                headers=headers,
+            )
+            drafts.append(cid)
+        queue = iter(drafts)
+        lock = threading.Lock()
+
+        def submit():  # type: ignore[no-untyped-def]
+            with lock:
+                cid = next(queue)
+            res = client.post(
+                f"/api/v1/contributions/{cid}/submit",
+                json={"sender_id": "web-boss"},
+                headers=headers,
+            )
+            return res.status_code, res.json()
+
+        results = run_together(3, submit)
+        assert sorted(code for code, _ in results) == [200, 409, 409]
+        winner = next(body for code, body in results if code == 200)
+        for code, body in results:
+            if code == 409:
+                assert body["detail"]["acr_no"] == winner["acr_no"]
