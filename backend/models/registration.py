@@ -36,12 +36,12 @@ class Employer(Base):
 
     __tablename__ = "employers"
     # One registered employer per number, however many drafts (a race between two submissions
-    # ends here, not in two codes).
+    # ends here, not in two codes). On the keyed hash: the number itself is encrypted.
     __table_args__ = (
         Index(
             "uq_employers_registered_number",
             "registration_type",
-            "registration_no",
+            "registration_no_hash",
             unique=True,
             sqlite_where=text("status = 'submitted'"),
             postgresql_where=text("status = 'submitted'"),
@@ -60,7 +60,10 @@ class Employer(Base):
     business_entity: Mapped[str | None] = mapped_column(String(40), nullable=True)
     sub_entity: Mapped[str | None] = mapped_column(String(60), nullable=True)
     sub_entity_item: Mapped[str | None] = mapped_column(String(80), nullable=True)
-    registration_no: Mapped[str | None] = mapped_column(String(20), nullable=True, index=True)
+    # A sole proprietor's or domestic employer's number is their MyKad/passport: encrypted at
+    # rest like every ID number, looked up by its keyed hash (backend/security).
+    registration_no: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    registration_no_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     registration_no_format: Mapped[str | None] = mapped_column(String(10), nullable=True)
     employer_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
     business_start_date: Mapped[date | None] = mapped_column(Date, nullable=True)
@@ -163,4 +166,5 @@ class RegistrationLetter(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 
 
+keep_lookup_hashes(Employer, {"registration_no": "registration_no_hash"})
 keep_lookup_hashes(Employee, {"id_no": "id_no_hash", "passport_no": "passport_no_hash"})

@@ -26,6 +26,7 @@ from backend.domain.identifiers import (
 )
 from backend.errors import ApiError
 from backend.models import Employee, Employer, RegistrationDocument, RegistrationLetter
+from backend.security import lookup_hash
 from backend.services.acting import Actor
 from backend.services.document_store import document_store
 from backend.settings import Settings
@@ -160,7 +161,7 @@ def employer_since(employer: Employer) -> date | None:
 def _check_duplicate(db: Session, employer: Employer, number: str) -> None:
     others = db.scalars(
         select(Employer).where(
-            Employer.registration_no == number,
+            Employer.registration_no_hash == lookup_hash(number),  # encrypted: keyed hash
             Employer.id != employer.id,
             Employer.registration_type == employer.registration_type,
         )

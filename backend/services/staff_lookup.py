@@ -57,7 +57,7 @@ def search(db: Session, query: str) -> dict[str, list[dict[str, Any]]]:
             or_(
                 func.upper(Employer.employer_code) == compact,
                 func.upper(Employer.reference) == compact,
-                func.upper(Employer.registration_no) == compact,
+                Employer.registration_no_hash == lookup_hash(compact),
                 func.upper(Employer.employer_name).contains(text.upper()),
             )
         )

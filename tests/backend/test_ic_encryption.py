@@ -36,8 +36,9 @@ from tests.backend.registration_helpers import (
 ACCOUNT_MYKAD = "850315105123"  # registration_helpers.login_chat's account
 EMPLOYEE_MYKAD = "900101145678"  # LOCAL_EMPLOYEE, typed as 900101-14-5678
 PASSPORT = "B1234567"  # FOREIGN_EMPLOYEE
-PLAIN = (ACCOUNT_MYKAD, EMPLOYEE_MYKAD, PASSPORT)
-TABLES = ("portal_accounts", "portal_applications", "employees", "contribution_lines")
+COMPANY_NO = "201901012345"  # registration_helpers.COMPANY (a sole owner's would be a MyKad)
+PLAIN = (ACCOUNT_MYKAD, EMPLOYEE_MYKAD, PASSPORT, COMPANY_NO)
+TABLES = ("portal_accounts", "portal_applications", "employers", "employees", "contribution_lines")
 
 
 def raw_rows(url: str) -> str:
@@ -65,7 +66,7 @@ def assert_encrypted_and_searchable(client: TestClient, url: str, hdrs: dict, db
     dump = raw_rows(db_url)
     for number in PLAIN:
         assert number not in dump, f"{number} stored in clear"
-    assert dump.count(security.pii.PREFIX) >= 4  # account, 2 employees' ids, passport
+    assert dump.count(security.pii.PREFIX) >= 5  # account, employer, 2 employees, passport
     # Exact-match look-ups still find the people, whatever separators the user typed.
     found = client.get(
         f"{url}/search", params={"id_type": "mykad", "id_no": "900101-14-5678"}, headers=hdrs

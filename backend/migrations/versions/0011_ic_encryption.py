@@ -5,10 +5,12 @@ Revises: 0010_contribution_chat
 Create Date: 2026-11-26 13:00:00
 
 Encrypted (AES-256-GCM, backend/security/pii.py): ``portal_accounts.mykad``,
-``portal_applications.mykad``, ``employees.id_no``/``passport_no``, ``contribution_lines.id_no``
-and ``contribution_uploads.content`` (payroll files list IC numbers). New HMAC-SHA256 columns
-``mykad_hash``/``id_no_hash``/``passport_no_hash`` carry the exact-match look-ups, and the
-one-employee-per-registration rule now holds on ``id_no_hash`` (ciphertexts never repeat).
+``portal_applications.mykad``, ``employers.registration_no`` (a sole proprietor's or domestic
+employer's MyKad/passport), ``employees.id_no``/``passport_no``, ``contribution_lines.id_no`` and
+``contribution_uploads.content`` (payroll files list IC numbers). New HMAC-SHA256 columns
+``mykad_hash``/``registration_no_hash``/``id_no_hash``/``passport_no_hash`` carry the exact-match
+look-ups, and the uniqueness rules (one registered employer per number, one employee per
+registration) now hold on the hashes (ciphertexts never repeat).
 Existing rows are encrypted here with the keys of the running settings; the downgrade decrypts
 them back into the old columns.
 
@@ -30,6 +32,7 @@ depends_on = None
 _COLUMNS: list[tuple[str, str, str | None, int | None]] = [
     ("portal_accounts", "mykad", "mykad_hash", 12),
     ("portal_applications", "mykad", "mykad_hash", 12),
+    ("employers", "registration_no", "registration_no_hash", 20),
     ("employees", "id_no", "id_no_hash", 20),
     ("employees", "passport_no", "passport_no_hash", 20),
     ("contribution_lines", "id_no", None, 20),
@@ -61,7 +64,28 @@ def _rewrite(table: str, column: str, hash_column: str | None, forward: bool) ->
         conn.execute(sa.update(t).where(t.c.id == row_id).values(**values))
 
 
+def _registered_number_index(column: str) -> None:
+    """One registered employer per number (partial: submitted rows), created outside a batch."""
+    op.create_index(
+        "uq_employers_registered_number",
+        "employers",
+        ["registration_type", column],
+        unique=True,
+        sqlite_where=sa.text("status = 'submitted'"),
+        postgresql_where=sa.text("status = 'submitted'"),
+    )
+
+
 def upgrade() -> None:
+    # The partial index goes first: a batch (SQLite) copy must not carry it over without WHERE.
+    op.drop_index("uq_employers_registered_number", table_name="employers")
+    with op.batch_alter_table("employers") as batch:
+        batch.drop_index("ix_employers_registration_no")
+        batch.alter_column("registration_no", type_=sa.Text(), existing_nullable=True)
+        batch.add_column(sa.Column("registration_no_hash", sa.String(64), nullable=True))
+        batch.create_index(
+            "ix_employers_registration_no_hash", ["registration_no_hash"], unique=False
+        )
     with op.batch_alter_table("employees") as batch:
         batch.drop_constraint("uq_employees_employer_id", type_="unique")
         batch.drop_index("ix_employees_id_no")
@@ -86,6 +110,7 @@ def upgrade() -> None:
         batch.create_unique_constraint(
             "uq_employees_employer_id", ["employer_id", "id_type", "id_no_hash"]
         )
+    _registered_number_index("registration_no_hash")
     with op.batch_alter_table("analytics_flow_runs") as batch:
         batch.add_column(sa.Column("turns", sa.Integer(), nullable=False, server_default="0"))
 
@@ -115,3 +140,10 @@ def downgrade() -> None:
         batch.create_unique_constraint(
             "uq_employees_employer_id", ["employer_id", "id_type", "id_no"]
         )
+    op.drop_index("uq_employers_registered_number", table_name="employers")
+    with op.batch_alter_table("employers") as batch:
+        batch.drop_index("ix_employers_registration_no_hash")
+        batch.drop_column("registration_no_hash")
+        batch.alter_column("registration_no", type_=sa.String(20), existing_nullable=True)
+        batch.create_index("ix_employers_registration_no", ["registration_no"], unique=False)
+    _registered_number_index("registration_no")
