@@ -204,15 +204,26 @@ INTENT_LABELS: dict[str, tuple[str, str]] = {
 
 
 def consecutive_fallbacks(tracker: Tracker) -> int:
-    """How many of the latest user messages in a row fell below the NLU threshold."""
+    """How many user messages in a row the bot could not understand, the latest included.
+
+    An earlier message counts only if ``action_fallback`` answered it: inside a form, a message
+    below the NLU threshold can still be a good answer (a company name fills a free-text slot), and
+    that must not turn the next miss into a "second" one.
+    """
     count = 0
+    answered_by_fallback = False
     for event in reversed(tracker.events):
-        if event.get("event") != "user":
+        kind = event.get("event")
+        if kind == "action" and event.get("name") == "action_fallback":
+            answered_by_fallback = True
+            continue
+        if kind != "user":
             continue
         intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-        if intent != "nlu_fallback":
+        if intent != "nlu_fallback" or (count and not answered_by_fallback):
             break
         count += 1
+        answered_by_fallback = False
     return count
 
 
@@ -231,7 +242,12 @@ def likely_intents(tracker: Tracker, limit: int = 2) -> list[str]:
 
 class ActionFallback(Action):
     """First miss: 'did you mean …?' with the two likeliest intents; second miss in a row: help
-    or a person (``utter_handoff_offer``)."""
+    or a person (``utter_handoff_offer``).
+
+    Inside a form the rules run the form again after this action, so the question is asked once
+    more and the next answer still fills it; the wording there says so ("…or answer the question
+    below"), and the offer of a person has no help button (help is the question itself).
+    """
 
     def name(self) -> str:
         return "action_fallback"
@@ -239,18 +255,25 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
+        in_form = tracker.active_loop_name is not None
         if consecutive_fallbacks(tracker) >= 2:
-            dispatcher.utter_message(response="utter_handoff_offer")
+            offer = "utter_handoff_offer_in_form" if in_form else "utter_handoff_offer"
+            dispatcher.utter_message(response=offer)
             return []
         choices = likely_intents(tracker)
         if not choices:
-            dispatcher.utter_message(response="utter_default")
+            dispatcher.utter_message(
+                response="utter_default_in_form" if in_form else "utter_default"
+            )
             return []
         malay = current_language(tracker) == "ms"
         buttons = [
             {"title": INTENT_LABELS[name][1 if malay else 0], "payload": f"/{name}"}
             for name in choices
         ]
-        buttons.append({"title": INTENT_LABELS["help"][1 if malay else 0], "payload": "/help"})
-        dispatcher.utter_message(response="utter_clarify", buttons=buttons)
+        if not in_form:
+            buttons.append({"title": INTENT_LABELS["help"][1 if malay else 0], "payload": "/help"})
+        dispatcher.utter_message(
+            response="utter_clarify_in_form" if in_form else "utter_clarify", buttons=buttons
+        )
         return []

@@ -52,8 +52,15 @@ def filled_slots(tracker: Tracker) -> dict[str, Any]:
 UTTERED_RESPONSE_KEY = "_".join(("utter", "action"))
 
 
+HUMAN_OFFERS = frozenset({"utter_handoff_offer", "utter_handoff_offer_in_form"})
+
+
 def offered_by_fallback(tracker: Tracker) -> bool:
-    """True when the user is answering the human offer made after repeated fallbacks."""
+    """True when the user is answering the human offer made after repeated fallbacks.
+
+    The offer need not be the last thing the bot said: inside a form the question is asked again
+    right after it, so every bot message since the user's previous turn is looked at.
+    """
     seen_user = False
     for event in reversed(tracker.events):
         kind = event.get("event")
@@ -63,7 +70,8 @@ def offered_by_fallback(tracker: Tracker) -> bool:
             seen_user = True
         elif kind == "bot" and seen_user:
             uttered = (event.get("metadata") or {}).get(UTTERED_RESPONSE_KEY)
-            return uttered == "utter_handoff_offer"
+            if uttered in HUMAN_OFFERS:
+                return True
     return False
 
 

@@ -18,9 +18,16 @@ from tests.actions.conftest import make_tracker, responses, run, slot_values
 
 
 def fallback_tracker(
-    previous: list[str], ranking: list[tuple[str, float]], language: str = "en"
+    previous: list[str],
+    ranking: list[tuple[str, float]],
+    language: str = "en",
+    form: str | None = None,
+    answered_by: str = "action_fallback",
 ) -> Tracker:
-    """A tracker whose user turns had ``previous`` intents, the latest an ``nlu_fallback``."""
+    """A tracker whose user turns had ``previous`` intents, the latest an ``nlu_fallback``.
+
+    Each earlier turn was answered by ``answered_by``; ``form`` is the active form, if any.
+    """
     latest = {
         "text": "zzz",
         "intent": {"name": "nlu_fallback", "confidence": 0.4},
@@ -31,10 +38,12 @@ def fallback_tracker(
     for name in previous:
         events += [
             {"event": "user", "text": "x", "parse_data": {"intent": {"name": name}}},
-            {"event": "action", "name": "action_fallback"},
+            {"event": "action", "name": answered_by},
             {"event": "action", "name": "action_listen"},
         ]
     events.append({"event": "user", "text": "zzz", "parse_data": latest})
+    if form:
+        events.append({"event": "action_execution_rejected", "name": form})
     return Tracker(
         sender_id="web-x",
         slots={"language": language},
@@ -42,7 +51,7 @@ def fallback_tracker(
         events=events,
         paused=False,
         followup_action=None,
-        active_loop={},
+        active_loop={"name": form} if form else {},
         latest_action_name="action_listen",
     )
 
@@ -221,3 +230,92 @@ async def test_accepting_the_offer_after_fallbacks_is_marked_fallback(domain, fa
     ]
     await run(ActionHandoffRequest(), tracker, domain)
     assert fake_backend.body()["reason"] == "fallback"
+
+
+async def test_fallback_inside_a_form_clarifies_and_leaves_the_question_to_the_form(domain) -> None:  # type: ignore[no-untyped-def]
+    tracker = fallback_tracker(
+        ["ask_contribution_rate"],
+        [("nlu_fallback", 0.4), ("inform", 0.3), ("login", 0.2), ("ask_deadline", 0.1)],
+        form="rate_quote_form",
+    )
+    events, messages = await run(ActionFallback(), tracker, domain)
+    (message,) = messages
+    # The rules run the form next, which asks for the wage again; no help button competes with it.
+    assert message["response"] == "utter_clarify_in_form"
+    assert message["buttons"] == [
+        {"title": "Log in", "payload": "/login"},
+        {"title": "Payment deadline", "payload": "/ask_deadline"},
+    ]
+    assert events == []
+
+
+async def test_fallback_inside_a_form_with_nothing_to_offer(domain) -> None:  # type: ignore[no-untyped-def]
+    tracker = fallback_tracker([], [("inform", 0.3)], "ms", form="login_form")
+    _, messages = await run(ActionFallback(), tracker, domain)
+    assert responses(messages) == ["utter_default_in_form"]
+
+
+async def test_second_fallback_in_a_row_inside_a_form_offers_a_person(domain) -> None:  # type: ignore[no-untyped-def]
+    tracker = fallback_tracker(["nlu_fallback"], [("login", 0.3)], form="portal_id_form")
+    _, messages = await run(ActionFallback(), tracker, domain)
+    assert responses(messages) == ["utter_handoff_offer_in_form"]
+
+
+async def test_a_low_confidence_answer_the_form_took_is_not_a_miss(domain) -> None:  # type: ignore[no-untyped-def]
+    # 'Kedai Runcit Ah Seng' fell below the threshold but filled the company name (the form ran,
+    # not action_fallback): the next miss is the first one, so it clarifies instead of offering.
+    tracker = fallback_tracker(
+        ["nlu_fallback"], [("login", 0.3)], form="portal_id_form", answered_by="portal_id_form"
+    )
+    _, messages = await run(ActionFallback(), tracker, domain)
+    assert responses(messages) == ["utter_clarify_in_form"]
+
+
+async def test_accepting_the_offer_inside_a_form_is_marked_fallback(domain, fake_backend) -> None:  # type: ignore[no-untyped-def]
+    from bot.actions.handoff import UTTERED_RESPONSE_KEY
+
+    fake_backend.routes["POST /api/v1/handoffs"] = (200, {"status": "queued", "waiting": 2})
+    tracker = make_tracker(intent="human_handoff", text="/human_handoff")
+    tracker.events[:0] = [
+        {"event": "user", "text": "zzz", "parse_data": {"intent": {"name": "nlu_fallback"}}},
+        {
+            "event": "bot",
+            "text": "Talk to a person?",
+            "metadata": {UTTERED_RESPONSE_KEY: "utter_handoff_offer_in_form"},
+        },
+        # the form asks its question again after the offer
+        {
+            "event": "bot",
+            "text": "Your MyKad?",
+            "metadata": {UTTERED_RESPONSE_KEY: "utter_ask_mykad"},
+        },
+    ]
+    _, messages = await run(ActionHandoffRequest(), tracker, domain)
+    assert fake_backend.body()["reason"] == "fallback"
+    assert responses(messages) == ["utter_handoff_queued"]
+
+
+async def test_asking_for_a_person_later_is_not_marked_fallback(domain, fake_backend) -> None:  # type: ignore[no-untyped-def]
+    from bot.actions.handoff import UTTERED_RESPONSE_KEY
+
+    fake_backend.routes["POST /api/v1/handoffs"] = (200, {"status": "queued", "waiting": 1})
+    tracker = make_tracker(intent="human_handoff", text="agent please")
+    tracker.events[:0] = [
+        {
+            "event": "bot",
+            "text": "Talk to a person?",
+            "metadata": {UTTERED_RESPONSE_KEY: "utter_handoff_offer_in_form"},
+        },
+        {
+            "event": "user",
+            "text": "aminah@example.com",
+            "parse_data": {"intent": {"name": "inform"}},
+        },
+        {
+            "event": "bot",
+            "text": "The code?",
+            "metadata": {UTTERED_RESPONSE_KEY: "utter_ask_login_code"},
+        },
+    ]
+    await run(ActionHandoffRequest(), tracker, domain)
+    assert fake_backend.body()["reason"] == "asked"
