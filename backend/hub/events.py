@@ -8,9 +8,10 @@ types in the console (:mod:`backend.hub.presence`).
 The ids agree with ``GET /api/v1/chat/history``: every history item carries its transcript id and
 the answer carries ``last_id``, and the stream starts after ``Last-Event-ID`` (what the browser's
 EventSource sends when it reconnects by itself), else ``?after=<id>`` (what the widget passes when
-it opens a new stream), else the newest row. The cursor is sent as an ``id:`` line at the start
-and whenever rows were passed over, so a reconnect never starts "from now" and never misses a
-message pushed while the stream was down; the widget drops an id it has already shown.
+it opens a new stream), else the newest row. The cursor is sent as an ``event: cursor`` frame
+(with its ``id:``) at the start and whenever rows were passed over, so neither the browser's
+reconnect nor the page's next stream starts "from now" and misses a message pushed while the
+stream was down; the widget drops an id it has already shown.
 """
 
 from __future__ import annotations
@@ -101,8 +102,8 @@ async def widget_stream(
     now: Callable[[], float] = time.monotonic,
 ) -> AsyncIterator[str]:
     """The frames for one connection; ends after ``max_seconds`` (the browser reconnects)."""
-    # retry: the browser's reconnect delay; id: the cursor, known even if nothing comes.
-    yield f"retry: 1000\nid: {after}\n\n"
+    # retry: the browser's reconnect delay; the cursor, known even if nothing comes.
+    yield "retry: 1000\n" + _frame({"id": after}, event="cursor", id_=after)
     deadline = now() + max_seconds
     typing_shown: float | None = None
     while True:
@@ -114,7 +115,7 @@ async def widget_stream(
                 sent_through = row.id
                 yield _frame(widget_message(row), id_=row.id)
         if after != sent_through:  # rows passed over: move the browser's cursor past them
-            yield f"id: {after}\n\n"
+            yield _frame({"id": after}, event="cursor", id_=after)
         typing = presence.typing_state(sender_id)
         stamp = typing.since if typing is not None else None
         if stamp != typing_shown:

@@ -44,6 +44,14 @@ def frames(client: TestClient, url: str, **headers: str) -> list[dict[str, Any]]
     return out
 
 
+def pushed(frame: dict[str, Any]) -> bool:
+    return frame["event"] is None and frame["data"] is not None
+
+
+def typed(frame: dict[str, Any]) -> bool:
+    return frame["event"] == "typing"
+
+
 def push(settings, sender: str, text: str) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     with get_sessionmaker(settings.database_url)() as db:
         asyncio.run(send_proactive(db, sender, [{"text": text}], service_token="unused"))
@@ -58,12 +66,12 @@ def test_history_ids_and_the_stream_cursor_agree(user, settings) -> None:  # typ
 
     # Nothing new: the stream still names its cursor, so a reconnect resumes from there.
     idle = frames(user, "/api/v1/chat/events?wait=0")
-    assert idle[0]["id"] == str(before["last_id"]) and idle[0]["data"] is None
+    assert idle == [{"event": "cursor", "id": str(before["last_id"]), "data": {"id": ids[-1]}}]
 
     # Pushed while no stream was open (a payment result): a stream opened "after" the last id
     # the widget showed delivers it, with the id /history gives it.
     push(settings, sender, "Payment SUCCESSFUL")
-    caught = [f for f in frames(user, f"/api/v1/chat/events?wait=0&after={ids[-1]}") if f["data"]]
+    caught = [f for f in frames(user, f"/api/v1/chat/events?wait=0&after={ids[-1]}") if pushed(f)]
     assert [f["data"]["text"] for f in caught] == ["Payment SUCCESSFUL"]
     later = user.get(f"/api/v1/chat/history?after={ids[-1]}").json()["messages"]
     assert [(m["id"], m["text"]) for m in later] == [
@@ -77,14 +85,15 @@ def test_history_ids_and_the_stream_cursor_agree(user, settings) -> None:  # typ
         f"/api/v1/chat/events?wait=0&after={ids[-1]}",
         **{"Last-Event-ID": caught[0]["id"]},
     )
-    assert not [f for f in again if f["data"]]
+    assert not [f for f in again if pushed(f)]
 
     # The bot's answers to the user's own turns are not pushed (the POST answered them), but the
     # cursor moves past them, so the next reconnect does not scan them again.
     user.post("/api/v1/chat/messages", json={"text": "thanks"})
     moved = frames(user, "/api/v1/chat/events?wait=0", **{"Last-Event-ID": caught[0]["id"]})
-    assert not [f for f in moved if f["data"]]
-    assert moved[-1]["id"] == str(user.get("/api/v1/chat/history").json()["last_id"])
+    assert not [f for f in moved if pushed(f)]
+    last_id = user.get("/api/v1/chat/history").json()["last_id"]
+    assert moved[-1] == {"event": "cursor", "id": str(last_id), "data": {"id": last_id}}
 
 
 def test_the_stream_needs_a_chat_session(app) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
@@ -106,15 +115,15 @@ def test_agent_typing_reaches_that_chat_only(user, agent, app, settings) -> None
         res = agent.post(url)
         assert res.status_code == 200 and res.json()["status"] == "typing"
 
-        typing = [f for f in frames(user, "/api/v1/chat/events?wait=0") if f["event"]]
+        typing = [f for f in frames(user, "/api/v1/chat/events?wait=0") if typed(f)]
         assert typing == [{"event": "typing", "id": None, "data": {"agent": "Ali"}}]
-        assert not [f for f in frames(other, "/api/v1/chat/events?wait=0") if f["event"]]
+        assert not [f for f in frames(other, "/api/v1/chat/events?wait=0") if typed(f)]
 
     # The signal fades by itself when the agent stops typing.
     sender = sender_of(user, settings)
     assert presence.typing_state(sender) is not None
     assert presence.typing_state(sender, now=lambda: 10**9) is None
-    assert not [f for f in frames(user, "/api/v1/chat/events?wait=0") if f["event"]]
+    assert not [f for f in frames(user, "/api/v1/chat/events?wait=0") if typed(f)]
 
 
 def test_typing_on_a_closed_ticket_is_refused(user, agent, settings) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

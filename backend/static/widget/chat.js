@@ -439,7 +439,9 @@ function reconnectSoon(delay) {
 
 function listenForPushed() {
   if (pushed || typeof EventSource === 'undefined') return;
-  pushed = new EventSource(`/api/v1/chat/events?wait=55&after=${lastId}`, { withCredentials: true });
+  // No id yet (a new chat, or history could not be loaded): the server starts from "now".
+  const after = lastId > 0 ? `&after=${lastId}` : '';
+  pushed = new EventSource(`/api/v1/chat/events?wait=55${after}`, { withCredentials: true });
   pushed.onopen = () => setOffline(false);
   pushed.onerror = () => {
     // CONNECTING: EventSource retries by itself (the server's stream ended, or a blip).
@@ -458,6 +460,16 @@ function listenForPushed() {
     toChatMessages(message).forEach((m) => chat.addMessage(m));
     announce([message]);
   };
+  // The stream's cursor (also past the bot's answers to the user's own turns): where the next
+  // stream this page opens starts.
+  pushed.addEventListener('cursor', (event) => {
+    try {
+      const id = JSON.parse(event.data).id;
+      if (typeof id === 'number' && id > lastId) lastId = id;
+    } catch (error) {
+      // a malformed frame changes nothing
+    }
+  });
   pushed.addEventListener('typing', (event) => {
     let state;
     try {
