@@ -289,6 +289,10 @@ async def _handle_turn(
     if routed is not None:
         return routed
 
+    # Give the database connection back while Rasa works: the action server calls this backend
+    # during the turn, and holding one pooled connection per waiting turn exhausted the pool at
+    # 20 concurrent users (the action server's calls then timed out: bench/load.py).
+    db.commit()
     metadata = {"channel": channel, "language_hint": language_hint}
     try:
         items = await replicas.send(rasa, sender_id, text, metadata)  # sender's replica

@@ -221,3 +221,39 @@ def test_same_sender_on_two_backend_processes_is_processed_in_turn_once(two_back
     assert len(texts) == 4
     for question, answer in zip(texts[::2], texts[1::2], strict=True):
         assert question[0] == "in" and answer == ("out", f"ok {question[1]}")
+
+
+def test_no_database_connection_is_held_while_rasa_works(tmp_path: Path) -> None:
+    """The action server calls the backend during a turn: a turn waiting on Rasa must not keep
+    a pooled connection, or 20 users at once exhaust the pool and those calls time out."""
+    from fastapi.testclient import TestClient
+
+    from backend.db import get_engine
+    from backend.hub import rasa_client
+    from backend.main import create_app
+    from backend.settings import Settings
+
+    url = f"sqlite:///{tmp_path / 'assist.db'}"
+    upgrade_database(url)
+    held: list[int] = []
+
+    def rasa(request: httpx.Request) -> httpx.Response:
+        held.append(get_engine(url).pool.checkedout())
+        sender = json.loads(request.content)["sender"]
+        return httpx.Response(200, json=[{"recipient_id": sender, "text": "Hello!"}])
+
+    rasa_client.use_transport(httpx.MockTransport(rasa))
+    try:
+        app = create_app(
+            Settings(database_url=url, assist_service_token=TOKEN, rasa_url="http://rasa.test")
+        )
+        with TestClient(app) as client:
+            res = client.post(
+                "/internal/v1/hub/messages",
+                json={"sender_id": "tg-7", "channel": "telegram", "text": "hello"},
+                headers={"Authorization": f"Bearer {TOKEN}"},
+            )
+    finally:
+        rasa_client.use_transport(None)
+    assert res.json()["messages"][0]["text"] == "Hello!"
+    assert held == [0]
