@@ -10,7 +10,8 @@
   polling the transcript, so it works across backend processes).
 - :func:`agent_reply` sends the agent's words through the hub's proactive path
   (``backend.hub.proactive.send_proactive``: transcript, Telegram gateway); the web widget gets
-  them from ``GET /api/v1/chat/events`` (server-sent events, session cookie).
+  them from ``GET /api/v1/chat/events`` (server-sent events, session cookie;
+  ``backend/hub/events.py``).
 - :func:`hand_back` closes the ticket and triggers the intent ``handoff_resume`` in Rasa, whose
   reply (the form's next question, where it stopped) reaches the user on the same paths.
 """
@@ -33,9 +34,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.db import get_db, get_sessionmaker
-from backend.deps import Clock, get_app_settings, get_clock, require_service_token
+from backend.deps import Clock, get_clock, require_service_token
 from backend.errors import ApiError
-from backend.hub import proactive, rasa_client, sessions
+from backend.hub import proactive, rasa_client
 from backend.models import ConversationMessage, HandoffTicket, StaffUser
 from backend.services import staff_handoff, staff_hours
 from backend.settings import Settings
@@ -233,47 +234,9 @@ def _start_after(request: Request, fallback: int) -> int:
     return fallback
 
 
-def _widget_message(row: ConversationMessage) -> dict[str, Any]:
-    data = row.data or {}
-    message: dict[str, Any] = {"id": row.id}
-    if row.text:
-        message["text"] = row.text
-    for key in ("buttons", "link", "document"):
-        if data.get(key):
-            message[key] = data[key]
-    if data.get("agent"):
-        message["agent"] = data["agent"]
-    return message
-
-
 # --- routes ---------------------------------------------------------------------------------------
 
 router = APIRouter()
-
-
-@router.get("/api/v1/chat/events", tags=["chat"])
-async def chat_events(
-    request: Request,
-    settings: Annotated[Settings, Depends(get_app_settings)],
-    db: Annotated[Session, Depends(get_db)],
-    wait: float = 25.0,
-) -> StreamingResponse:
-    """Messages the web chat did not ask for (an agent's reply, the bot after a hand-back, a
-    payment result), as server-sent events. Starts after ``Last-Event-ID``, else from now."""
-    session = sessions.read_session(request, settings.assist_secret_key)
-    if session is None:
-        raise ApiError(401, "no_session", "start a chat session first: POST /api/v1/chat/session")
-    after = _start_after(request, last_message_id(db, session.sender_id))
-    return sse_response(
-        event_stream(
-            settings,
-            session.sender_id,
-            after,
-            render=_widget_message,
-            only_pushed=True,
-            max_seconds=max(0.0, min(wait, 55.0)),
-        )
-    )
 
 
 class HandoffIn(BaseModel):
