@@ -221,19 +221,19 @@ def test_sdn_bhd_with_two_local_and_one_foreign_employee(stack, service, db):
             ("+62 812 3456 7890", "related"),
             ("wife", "start work"),
             (f"{TODAY - timedelta(days=2):%d/%m/%Y}", "monthly wage"),
-            ("RM1,700", "check the foreign employee"),
+            ("RM1,700", "passport and pass / permit pages now"),
         ]:
             replies = talk(client, transcript, answer)
             expect(replies, transcript, cue)
-        replies = talk(client, transcript, button_payload(replies, "/affirm"))
-        said = expect(replies, transcript, "saved")
-        assert "BUDI SANTOSO" in said and "category 1" in said, transcript
-        assert "EIS does not cover foreign workers" in said, transcript
+        # The passport and permit pages inside the form: the link opens the upload page on that
+        # item (no chat cookie); "Sent" is only taken once the page really holds them.
         link = next((m["link"]["url"] for m in replies if m.get("link")), None)
-        assert link, f"no upload link offered:\n{transcript}"
-        # The passport and permit pages, on the upload page the link opens (no chat cookie).
+        assert link and link.endswith("?doc=foreign_worker_passport"), transcript
+        early = talk(client, transcript, button_payload(replies, "/affirm"))
+        expect(early, transcript, "don't see new passport")
         page = httpx.get(link, timeout=60)
-        assert page.status_code == 200 and "Foreign worker" in page.text, page.text[:500]
+        assert page.status_code == 200, page.text[:500]
+        assert '<option value="foreign_worker_passport" selected>' in page.text
         done = httpx.post(
             link,
             data={"doc_type": "foreign_worker_passport", "description": "Budi passport"},
@@ -248,6 +248,14 @@ def test_sdn_bhd_with_two_local_and_one_foreign_employee(stack, service, db):
             timeout=60,
         )
         assert refused.status_code == 415, refused.status_code
+        replies = talk(client, transcript, button_payload(early, "/affirm"))
+        said = expect(replies, transcript, "check the foreign employee")
+        assert "Passport and permit pages: uploaded" in said, transcript
+        replies = talk(client, transcript, button_payload(replies, "/affirm"))
+        said = expect(replies, transcript, "saved")
+        assert "BUDI SANTOSO" in said and "category 1" in said, transcript
+        assert "EIS does not cover foreign workers" in said, transcript
+        assert "still to upload" not in said, transcript
 
         listing = expect(talk(client, transcript, "list my employees"), transcript, "(3)")
         assert "BUDI SANTOSO" in listing and re.sub(r"\D", "", young) not in listing
@@ -369,10 +377,12 @@ def test_domestic_employer_with_a_foreign_maid_in_malay(stack, service, db):
             ("+63 917 123 4567", "hubungan"),
             ("ibu", "mula bekerja"),
             (f"{TODAY - timedelta(days=4):%d/%m/%Y}", "gaji"),
-            ("1500", "sila semak pekerja asing"),
+            ("1500", "muat naik halaman pasport"),
         ]:
             replies = talk(client, transcript, answer)
             expect(replies, transcript, cue)
+        replies = talk(client, transcript, button_payload(replies, "/deny"))  # Kemudian
+        expect(replies, transcript, "sila semak pekerja asing")
         replies = talk(client, transcript, button_payload(replies, "/affirm"))
         said = expect(replies, transcript, "disimpan")
         assert "RINA MARLINA" in said and "SIP tidak meliputi pekerja asing" in said
