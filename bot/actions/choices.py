@@ -11,6 +11,9 @@ import re
 from typing import Any
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.buttons import ask_with_buttons
 
 _CHOICE_PAYLOAD = re.compile(r'^\s*/inform\{\s*"choice"\s*:\s*"([^"]+)"\s*\}\s*$')
 
@@ -71,3 +74,17 @@ def name_of(options: list[dict[str, Any]], code: Any, language: str, title: bool
             return option.get("name", option["code"])
     text = str(code or "-")
     return text.title() if title else text
+
+
+def pick(
+    value: Any,
+    tracker: Tracker,
+    dispatcher: CollectingDispatcher,
+    options: list[dict[str, Any]],
+    aliases: dict | None = None,
+) -> str | None:
+    """The option the answer names; otherwise None after offering the options again as buttons."""
+    code = match_option(chosen(value, tracker), options, aliases)
+    if code is None:
+        ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
+    return code

@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 from backend.domain import registration as rules
 from bot.actions import backend_client, normalise
 from bot.actions.buttons import ask_action, ask_with_buttons
-from bot.actions.choices import chosen, match_option
+from bot.actions.choices import chosen, match_option, pick
 from bot.actions.choices import name_of as option_text
 from bot.actions.draft_answers import (
     REASON_RESPONSES,
@@ -292,18 +292,16 @@ class ValidateDomesticEmployerRegistrationForm(DraftAnswers, AnswersOnlyFormVali
     async def validate_dom_worker_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = match_option(chosen(value, tracker), worker_types(), WORKER_TYPE_ALIASES)
+        code = pick(value, tracker, dispatcher, worker_types(), WORKER_TYPE_ALIASES)
         if code is None:
-            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", worker_types())
             return {"dom_worker_type": None}
         return await self._save("dom_worker_type", code, dispatcher, tracker)
 
     async def validate_dom_worker_residency(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = match_option(chosen(value, tracker), RESIDENCIES, RESIDENCY_ALIASES)
+        code = pick(value, tracker, dispatcher, RESIDENCIES, RESIDENCY_ALIASES)
         if code is None:
-            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", RESIDENCIES)
             return {"dom_worker_residency": None}
         return await self._save("dom_worker_residency", code, dispatcher, tracker)
 

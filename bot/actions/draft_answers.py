@@ -21,8 +21,7 @@ from rasa_sdk.types import DomainDict
 from backend.domain import registration as rules
 from backend.domain.identifiers import IdentifierError, normalise_email
 from bot.actions import backend_client
-from bot.actions.buttons import ask_with_buttons
-from bot.actions.choices import chosen, match_option
+from bot.actions.choices import pick
 from bot.actions.portal_id import check_name
 
 # Why the backend refused a field, by its reason code → the reply (with an example).
@@ -176,10 +175,8 @@ class DraftAnswers:
     async def office_answer(
         self, slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> dict[str, Any]:
-        options = state_offices(tracker)
-        code = match_option(chosen(value, tracker), options)
+        code = pick(value, tracker, dispatcher, state_offices(tracker))
         if code is None:
-            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
             return {slot: None}
         return await self._save(slot, code, dispatcher, tracker)
 

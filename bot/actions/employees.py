@@ -14,8 +14,8 @@ from rasa_sdk.types import DomainDict
 from backend.domain import registration as rules
 from backend.domain.identifiers import mask_mykad
 from bot.actions import backend_client, normalise
-from bot.actions.buttons import ask_action, ask_with_buttons
-from bot.actions.choices import chosen, match_option
+from bot.actions.buttons import ask_action
+from bot.actions.choices import pick
 from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.forms_meta import LOCAL_EMPLOYEE_SLOTS
 from bot.actions.language import current_language
@@ -92,9 +92,8 @@ class ValidateLocalEmployeeForm(AnswersOnlyFormValidation):
     async def validate_emp_id_type(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = match_option(chosen(value, tracker), ID_TYPES, ID_ALIASES)
+        code = pick(value, tracker, dispatcher, ID_TYPES, ID_ALIASES)
         if code is None:
-            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", ID_TYPES)
             return {"emp_id_type": None}
         return {"emp_id_type": code}
 

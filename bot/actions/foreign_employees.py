@@ -26,7 +26,7 @@ from rasa_sdk.types import DomainDict
 from backend.domain import registration as rules
 from bot.actions import backend_client
 from bot.actions.buttons import ask_action, ask_with_buttons
-from bot.actions.choices import chosen, match_option, name_of, norm
+from bot.actions.choices import chosen, match_option, name_of, norm, pick
 from bot.actions.form_validation import AnswersOnlyFormValidation
 from bot.actions.forms_meta import FOREIGN_EMPLOYEE_FIELDS, FOREIGN_EMPLOYEE_SLOTS
 from bot.actions.language import current_language
@@ -421,9 +421,8 @@ class ValidateForeignEmployeeForm(AnswersOnlyFormValidation):
     async def validate_fw_kin_relationship(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        code = match_option(chosen(value, tracker), RELATIONSHIPS, RELATIONSHIP_ALIASES)
+        code = pick(value, tracker, dispatcher, RELATIONSHIPS, RELATIONSHIP_ALIASES)
         if code is None:
-            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", RELATIONSHIPS)
             return {"fw_kin_relationship": None}
         return {"fw_kin_relationship": code}
 

@@ -17,8 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from backend.domain import registration as rules
 from bot.actions import normalise
-from bot.actions.buttons import ask_with_buttons
-from bot.actions.choices import chosen, match_option
+from bot.actions.choices import pick
 from bot.actions.portal_id import check_name
 
 GENDERS = [
@@ -90,11 +89,7 @@ def name_answer(
 def gender_answer(
     slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker
 ) -> dict[str, Any]:
-    code = match_option(chosen(value, tracker), GENDERS, GENDER_ALIASES)
-    if code is None:
-        ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", GENDERS)
-        return {slot: None}
-    return {slot: code}
+    return {slot: pick(value, tracker, dispatcher, GENDERS, GENDER_ALIASES)}
 
 
 def wage_answer(slot: str, value: Any, dispatcher: CollectingDispatcher) -> dict[str, Any]:

@@ -20,8 +20,8 @@ from rasa_sdk.types import DomainDict
 
 from backend.domain import registration as rules
 from bot.actions import backend_client
-from bot.actions.buttons import ask_action, ask_with_buttons, choice_buttons, option_name
-from bot.actions.choices import chosen, match_option, name_of, norm
+from bot.actions.buttons import ask_action, choice_buttons, option_name
+from bot.actions.choices import chosen, match_option, name_of, norm, pick
 from bot.actions.draft_answers import (
     REASON_RESPONSES,
     DraftAnswers,
@@ -251,9 +251,8 @@ class ValidateEmployerRegistrationForm(DraftAnswers, AnswersOnlyFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         options = sub_entities(tracker.get_slot("reg_business_entity"))
-        code = match_option(chosen(value, tracker), options)
+        code = pick(value, tracker, dispatcher, options)
         if code is None:
-            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
             return {"reg_sub_entity": None}
         return await self._save("reg_sub_entity", code, dispatcher, tracker)
 
@@ -263,9 +262,8 @@ class ValidateEmployerRegistrationForm(DraftAnswers, AnswersOnlyFormValidation):
         options = sub_items(
             tracker.get_slot("reg_business_entity"), tracker.get_slot("reg_sub_entity")
         )
-        code = match_option(chosen(value, tracker), options)
+        code = pick(value, tracker, dispatcher, options)
         if code is None:
-            ask_with_buttons(dispatcher, tracker, "utter_invalid_reg_choice", options)
             return {"reg_sub_entity_item": None}
         return await self._save("reg_sub_entity_item", code, dispatcher, tracker)
 
