@@ -494,10 +494,8 @@ def audit(
 
 @router.get("/api/handoffs")
 def handoff_list(
-    request: Request,
-    staff: Staff,
+    _staff: Staff,
     db: Db,
-    settings: AppSettings,
     status: str | None = None,
 ) -> Response:
     try:
@@ -549,11 +547,9 @@ def handoff_ticket_page(
 
 @router.get("/api/handoffs/{ticket_id}")
 def handoff_detail(
-    request: Request,
-    staff: Staff,
+    _staff: Staff,
     ticket_id: int,
     db: Db,
-    settings: AppSettings,
 ) -> Response:
     try:
         ticket = staff_handoff.get(db, ticket_id)
@@ -570,7 +566,7 @@ def handoff_detail(
 @router.get("/api/handoffs/{ticket_id}/events")
 def handoff_events(
     request: Request,
-    staff: Staff,
+    _staff: Staff,
     ticket_id: int,
     db: Db,
     settings: AppSettings,
@@ -641,7 +637,6 @@ async def handoff_reply(
 
 @router.post("/api/handoffs/{ticket_id}/handback")
 async def handoff_handback(
-    request: Request,
     staff: ApiStaff,
     ticket_id: int,
     db: Db,
@@ -667,21 +662,17 @@ async def handoff_handback(
 
 @router.get("/api/callbacks")
 def callback_list(
-    request: Request,
-    staff: Staff,
+    _staff: Staff,
     db: Db,
-    settings: AppSettings,
 ) -> Response:
     return JSONResponse({"callbacks": staff_handoff.callbacks(db)})
 
 
 @router.post("/api/callbacks/{callback_id}/done")
 def callback_done(
-    request: Request,
     staff: ApiStaff,
     callback_id: int,
     db: Db,
-    settings: AppSettings,
     clock: NowClock,
 ) -> Response:
     try:
@@ -737,9 +728,8 @@ def dashboard_page(
 @router.get("/api/dashboard")
 def dashboard_json(
     request: Request,
-    staff: DashboardReader,
+    _staff: DashboardReader,
     db: Db,
-    settings: AppSettings,
     clock: NowClock,
 ) -> Response:
     data, error = _dashboard_figures(request, db, clock)
@@ -755,7 +745,6 @@ def dashboard_json(
 def assist_page(
     request: Request,
     staff: Staff,
-    db: Db,
     settings: AppSettings,
 ) -> Response:
     return _render(request, settings, "staff/assist.html", {"staff": staff, "error": None})
@@ -902,12 +891,10 @@ async def assist_message(
 
 @router.post("/api/handoffs/{ticket_id}/{step}")
 def handoff_step(
-    request: Request,
     staff: ApiStaff,
     ticket_id: int,
     step: str,
     db: Db,
-    settings: AppSettings,
     clock: NowClock,
 ) -> Response:
     try:
