@@ -527,16 +527,30 @@ def submit(
     return row
 
 
+def pending_type(month: tuple[int, int], due: date, today: date) -> str:
+    """The type a month still owed is submitted as: ``Monthly`` or ``Arrears``.
+
+    The current due month (the last month that has ended) is Monthly, even once its 15th has
+    passed (it is then late, with FCLB interest, but still this cycle's contribution); an
+    earlier month never submitted whose due date has passed is Arrears ("an earlier month never
+    submitted", the issue's wording). Short is never owed this way: it tops up a month already
+    submitted (:func:`check_type_for_month`). The pending list, and through it the chat's month
+    buttons, the staff look-up and the reminders, all take the type from here."""
+    current = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    return "Arrears" if month < current and today > due else "Monthly"
+
+
 def pending_months(
     db: Session, account: PortalAccount, employer_id: int, today: date, cfg: ContributionSettings
 ) -> list[dict[str, Any]]:
-    """Months with employees, ended, and not submitted as Monthly for both acts (newest first)."""
+    """Months with employees, ended, and not submitted (as Monthly or Arrears, which clash —
+    :func:`_clashing_types`) for both acts, each with its :func:`pending_type` (newest first)."""
     employer = employer_of(db, account, employer_id)
     employees = _employees(db, employer)
     submitted = db.scalars(
         select(Contribution).where(
             Contribution.employer_id == employer.id,
-            Contribution.contribution_type == "Monthly",
+            Contribution.contribution_type.in_(_clashing_types("Monthly")),
             Contribution.status == "submitted",
         )
     ).all()
@@ -568,7 +582,7 @@ def pending_months(
         out.append(
             {
                 "month": month_text((year, mon)),
-                "type": "Monthly",
+                "type": pending_type((year, mon), due, today),
                 "acts_missing": missing,
                 "due_date": due.isoformat(),
                 "overdue": today > due,

@@ -394,8 +394,9 @@ class ActionAskContribMonth(Action):
                 )
                 buttons = [
                     {
-                        "title": month_label(row["month"], language),
-                        "payload": f'/inform{{"choice":"{row["month"]}"}}',
+                        "title": f"{month_label(row['month'], language)} "
+                        f"({type_label(row.get('type'), language)})",
+                        "payload": f'/inform{{"choice":"{pending_choice(row)}"}}',
                     }
                     for row in (data.get("pending") or [])[:4]
                 ]
@@ -403,6 +404,23 @@ class ActionAskContribMonth(Action):
                 buttons = []
         dispatcher.utter_message(response="utter_ask_contrib_month", buttons=buttons)
         return []
+
+
+_PENDING_CHOICE = re.compile(r"^\s*(\d{4}-\d{2}) (Monthly|Arrears)\s*$")
+
+
+def pending_choice(row: dict[str, Any]) -> str:
+    """A pending-list month button's code, '2026-09 Arrears': the month and the type the
+    backend's pending list gives it (one rule, ``pending_type`` in the contributions service)."""
+    kind = row.get("type") if row.get("type") in ("Monthly", "Arrears") else None
+    return f"{row['month']} {kind}" if kind else str(row["month"])
+
+
+def type_from_pending_choice(text: str) -> str | None:
+    """The type carried by a pending-list button ('2026-09 Arrears' → 'Arrears'), else None:
+    a month typed by the user still gets the type question."""
+    match = _PENDING_CHOICE.match(text or "")
+    return match.group(2) if match else None
 
 
 def _current(tracker: Tracker) -> tuple[list[dict[str, Any]], int]:
@@ -596,6 +614,13 @@ class ValidateContributionForm(AnswersOnlyFormValidation):
         if problem:
             dispatcher.utter_message(response=problem, month_label=month_label(month, language))
             return {"contrib_month": None}
+        kind = type_from_pending_choice(text)
+        if kind and not tracker.get_slot("contrib_type"):
+            # Chosen from the pending list: the form goes on with the type the list gave it.
+            return {
+                "contrib_month": month,
+                **await self._open_draft(kind, dispatcher, tracker, month),
+            }
         return {"contrib_month": month}
 
     async def validate_contrib_type(
@@ -608,11 +633,18 @@ class ValidateContributionForm(AnswersOnlyFormValidation):
         return await self._open_draft(code, dispatcher, tracker)
 
     async def _open_draft(
-        self, kind: str, dispatcher: CollectingDispatcher, tracker: Tracker
+        self,
+        kind: str,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        month: str | None = None,
     ) -> dict[str, Any]:
-        """Refuse a month already submitted; continue a saved draft; else create one."""
+        """Refuse a month already submitted; continue a saved draft; else create one.
+
+        ``month``: the month being answered in this same turn (a pending-list button), not yet
+        in the tracker's slot."""
         language = current_language(tracker)
-        month = str(tracker.get_slot("contrib_month"))
+        month = month or str(tracker.get_slot("contrib_month"))
         act = str(tracker.get_slot("act") or "both")
         employer = _employer(tracker)
         client = backend_client.backend()

@@ -21,6 +21,7 @@ from bot.actions.contributions import (
     ActionAnswerDeadline,
     ActionAnswerLateInterest,
     ActionAskContribConfirm,
+    ActionAskContribMonth,
     ActionAskContribWage,
     ActionContributionRateAside,
     ActionContributionTextFile,
@@ -117,7 +118,10 @@ class Chat:
 
 
 async def start(
-    domain: dict[str, Any], text: str = "submit contribution", pending: str = "October 2026"
+    domain: dict[str, Any],
+    text: str = "submit contribution",
+    pending: str = "October 2026",
+    kind: str = "Monthly",
 ) -> Chat:
     events, messages = await run(
         ActionStartContribution(),
@@ -128,7 +132,7 @@ async def start(
     assert slots["contrib_ready"] is True
     assert "utter_contrib_pending" in responses(messages)
     listed = params(messages, "utter_contrib_pending")["pending"]
-    assert listed.startswith(f"- {pending} (Monthly): SOCSO + EIS") and "overdue" in listed
+    assert listed.startswith(f"- {pending} ({kind}): SOCSO + EIS") and "overdue" in listed
     return Chat(domain, {k: v for k, v in slots.items() if v is not None})
 
 
@@ -260,7 +264,7 @@ async def test_submit_a_month_end_to_end(domain, real_backend) -> None:
     assert slot_values(events)["contrib_id"] is None  # the form is cleared
 
     # The same month and type again: refused with the existing ACR (no longer pending).
-    chat = await start(domain, pending="September 2026")
+    chat = await start(domain, pending="September 2026", kind="Arrears")
     await chat.answer("act", "both")
     await chat.answer("contrib_month", "bulan lepas")
     messages = await chat.answer("contrib_type", "bulanan")
@@ -568,3 +572,58 @@ async def test_arrears_and_short_follow_the_month(domain, real_backend) -> None:
     await chat.answer("contrib_month", "09/2026")
     messages = await chat.answer("contrib_type", "kurang bayar")
     assert responses(messages) == ["utter_contrib_lines_intro"]  # a top-up draft
+
+
+async def test_pending_list_gives_each_month_its_type(domain, real_backend) -> None:
+    """The pending list labels the current due month Monthly and earlier unsubmitted months
+    Arrears (the backend's rule); a month button from it starts the draft with that type, and
+    an Arrears month once submitted leaves the list."""
+    seed(real_backend, sender_id=SENDER)
+    _, messages = await run(
+        ActionStartContribution(),
+        make_tracker(text="submit contribution", intent="submit_contribution", sender_id=SENDER),
+        domain,
+    )
+    listed = params(messages, "utter_contrib_pending")["pending"].splitlines()
+    assert listed[0].startswith("- October 2026 (Monthly): SOCSO + EIS, due 15/11/2026")
+    assert listed[1].startswith("- September 2026 (Arrears): SOCSO + EIS")
+    assert all("(Arrears)" in line for line in listed[1:])
+    _, messages = await run(
+        ActionStartContribution(),
+        make_tracker(
+            slots={"language": "ms"},
+            text="hantar caruman",
+            intent="submit_contribution",
+            sender_id=SENDER,
+        ),
+        domain,
+    )
+    malay = params(messages, "utter_contrib_pending")["pending"].splitlines()
+    assert "Oktober 2026 (Bulanan)" in malay[0] and "September 2026 (Tunggakan)" in malay[1]
+
+    chat = await start(domain)
+    await chat.answer("act", "both")
+    asked = params(await chat.ask(ActionAskContribMonth()), "utter_ask_contrib_month")
+    assert [(b["title"], b["payload"]) for b in asked["buttons"][:2]] == [
+        ("October 2026 (Monthly)", '/inform{"choice":"2026-10 Monthly"}'),
+        ("September 2026 (Arrears)", '/inform{"choice":"2026-09 Arrears"}'),
+    ]
+    # The September button: month and type at once, the draft is opened as Arrears.
+    messages = await chat.answer("contrib_month", '/inform{"choice":"2026-09 Arrears"}')
+    assert responses(messages) == ["utter_contrib_lines_intro"]
+    assert chat.slots["contrib_month"] == "2026-09" and chat.slots["contrib_type"] == "Arrears"
+    contribution_id = int(chat.slots["contrib_id"])
+    client = backend_client.backend()
+    row = await backend_client.complete_contribution(client, SENDER, contribution_id)
+    assert (row["type"], row["month"]) == ("Arrears", "2026-09")
+    submitted = await backend_client.submit_contribution(client, SENDER, contribution_id)
+    assert submitted["acr_no"].startswith("ACR")
+
+    chat = await start(domain)  # October still Monthly; September no longer owed
+    await chat.answer("act", "both")
+    asked = params(await chat.ask(ActionAskContribMonth()), "utter_ask_contrib_month")
+    titles = [b["title"] for b in asked["buttons"]]
+    assert titles[0] == "October 2026 (Monthly)" and "September 2026 (Arrears)" not in titles
+    # Typed, not chosen: the type is still asked.
+    await chat.answer("contrib_month", "August 2026")
+    assert chat.slots["contrib_month"] == "2026-08" and chat.slots.get("contrib_type") is None

@@ -216,6 +216,34 @@ def test_pending_months(client, backend_app, backend_settings, service_headers) 
     assert pending[0]["acts_missing"] == ["act800"]
 
 
+def test_pending_months_types(client, backend_app, backend_settings, service_headers) -> None:  # type: ignore[no-untyped-def]
+    """The current due month is Monthly (late or not); earlier months never submitted are
+    Arrears; a month submitted as Arrears is no longer owed, and Short is never listed."""
+    ids, clock = setup(client, backend_app, backend_settings)
+    params = {"sender_id": SENDER, "employer_id": ids["employer_id"]}
+
+    def listed() -> dict[str, str]:
+        res = client.get(f"{URL}/pending", params=params, headers=service_headers)
+        return {row["month"]: row["type"] for row in res.json()["pending"]}
+
+    types = listed()
+    assert types["2026-10"] == "Monthly"  # due 15 November, not yet passed
+    assert types["2026-09"] == "Arrears" and types["2026-01"] == "Arrears"
+    clock.now = datetime(2026, 11, 26, 2, 0)  # October's due date has passed: still Monthly
+    assert listed()["2026-10"] == "Monthly"
+    cid = draft(
+        client, service_headers, ids["employer_id"], month="2026-09", type="Arrears", act="both"
+    ).json()["id"]
+    client.post(f"{URL}/{cid}/complete", json={"sender_id": SENDER}, headers=service_headers)
+    done = client.post(f"{URL}/{cid}/submit", json={"sender_id": SENDER}, headers=service_headers)
+    assert done.status_code == 200 and done.json()["acr_no"].startswith("ACR")
+    types = listed()
+    assert "2026-09" not in types and "Short" not in types.values()
+    clock.now = datetime(2026, 12, 1, 2, 0)  # a new cycle: October becomes Arrears
+    types = listed()
+    assert types["2026-11"] == "Monthly" and types["2026-10"] == "Arrears"
+
+
 def _line(id_no: str, wage: int, shares: tuple[int, int, int, int, int], month=(2026, 10)) -> str:  # type: ignore[no-untyped-def]
     return format_combined(
         Record(0, "combined", EMPLOYER_CODE, "", id_no, "X", month, wage, *shares)
