@@ -23,9 +23,9 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Intent macro-F1 on tests/nlu: 0.973 reached on 2026-11-26 (README), rounded down, less 0.02.
+# Intent macro-F1 on tests/nlu: 0.970 reached on 2026-11-26 (README), rounded down, less 0.02.
 MACRO_F1_FLOOR = 0.95
-# FAQ answers (response selector) on the faq examples of tests/nlu: 1.000 reached; floor 0.95.
+# FAQ answers (response selector) on the faq examples of tests/nlu: 0.985 reached; floor 0.95.
 RESPONSE_F1_FLOOR = 0.95
 
 _ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
