@@ -3,9 +3,9 @@ user sees a helpline agent typing.
 
 Playwright + Debian's chromium against the shared full-stack SQLite stack.
 
-- The event stream is cut (every request to /api/v1/chat/events refused, as on a flaky mobile
-  connection), a payment result is pushed meanwhile, the connection comes back: the message
-  appears once, and stays once across more reconnects and a reload.
+- The event stream is cut (every request to /api/v1/chat/events fails, as on a flaky mobile
+  connection, or is answered 503), a payment result is pushed meanwhile, the connection comes
+  back: the message appears once, and stays once across more reconnects and a reload.
 - A helpline agent holds the chat: while they type in the console the widget says
   "Ali (PERKESO) is typing…" (Malay: "sedang menaip…"); the reply replaces it; what the user sends
   meanwhile is answered "✓ Sent to the helpline agent", not with an empty "…" bubble.
@@ -69,13 +69,20 @@ def _wait_until(page, check, timeout_ms: int = 20_000) -> None:  # type: ignore[
         waited += 200
 
 
-def test_a_message_pushed_while_the_stream_is_down_arrives_once(page, web_stack) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("outage", ["network", "server"])
+def test_a_message_pushed_while_the_stream_is_down_arrives_once(page, web_stack, outage) -> None:  # type: ignore[no-untyped-def]
+    """``network``: the connection fails, the browser's EventSource retries by itself (resuming
+    after Last-Event-ID); ``server``: the backend answers 503, EventSource gives up and the page
+    opens a new stream itself (resuming after the newest id it knows)."""
     state: dict[str, Any] = {"down": False, "opened": 0, "refused": 0}
 
     def events(route) -> None:  # type: ignore[no-untyped-def]
         if state["down"]:
             state["refused"] += 1
-            route.abort("internetdisconnected")
+            if outage == "network":
+                route.abort("internetdisconnected")
+            else:
+                route.fulfill(status=503, body="down for maintenance")
             return
         state["opened"] += 1
         # Streams end after 3 s instead of 55, so a reconnect happens within the test.

@@ -389,14 +389,18 @@ function createChat(history) {
 // the newest pushed id shown) when it opens a stream, the browser's Last-Event-ID when
 // EventSource reconnects by itself. So a message pushed while the stream was down arrives once
 // it is back, and an id already shown (history and stream overlap after a reconnect) is dropped.
-let lastId = 0;
+let lastId = null; // null: no cursor known yet (history not loaded), 0: an empty chat
 const shownIds = new Set();
+
+function advance(id) {
+  if (typeof id === 'number' && (lastId === null || id > lastId)) lastId = id;
+}
 
 function remember(id) {
   if (typeof id !== 'number') return true;
   if (shownIds.has(id)) return false;
   shownIds.add(id);
-  if (id > lastId) lastId = id;
+  advance(id);
   return true;
 }
 
@@ -439,8 +443,8 @@ function reconnectSoon(delay) {
 
 function listenForPushed() {
   if (pushed || typeof EventSource === 'undefined') return;
-  // No id yet (a new chat, or history could not be loaded): the server starts from "now".
-  const after = lastId > 0 ? `&after=${lastId}` : '';
+  // No cursor yet (history could not be loaded): the server starts from "now".
+  const after = lastId === null ? '' : `&after=${lastId}`;
   pushed = new EventSource(`/api/v1/chat/events?wait=55${after}`, { withCredentials: true });
   pushed.onopen = () => setOffline(false);
   pushed.onerror = () => {
@@ -464,8 +468,7 @@ function listenForPushed() {
   // stream this page opens starts.
   pushed.addEventListener('cursor', (event) => {
     try {
-      const id = JSON.parse(event.data).id;
-      if (typeof id === 'number' && id > lastId) lastId = id;
+      advance(JSON.parse(event.data).id);
     } catch (error) {
       // a malformed frame changes nothing
     }
@@ -489,7 +492,7 @@ async function start() {
     if (session && (session.language === 'en' || session.language === 'ms')) language = session.language;
     const past = await hub.history();
     (past.messages || []).forEach((m) => remember(m.id));
-    if (typeof past.last_id === 'number' && past.last_id > lastId) lastId = past.last_id;
+    advance(past.last_id);
     history = historyToChat(past.messages || []);
   } catch (error) {
     setOffline(true);
