@@ -243,6 +243,9 @@ class ContributionUpload(Base):
     filename: Mapped[str] = mapped_column(String(200))
     file_format: Mapped[str] = mapped_column(String(8))
     month: Mapped[str | None] = mapped_column(String(7), nullable=True)
+    # act4 | act800 | both, decided when the file was sent (caption or file name): a 223-character
+    # file does not say its scheme, and "import the good lines only" comes without the caption.
+    act: Mapped[str | None] = mapped_column(String(6), nullable=True)
     content: Mapped[str] = mapped_column(EncryptedText)  # payroll: IC numbers, encrypted
     contribution_id: Mapped[int | None] = mapped_column(
         ForeignKey("contributions.id", ondelete="SET NULL"), nullable=True

@@ -227,7 +227,9 @@ def run_import(
     """Import the stored upload; ``ApiError`` (e.g. ``file_has_errors``) when refused.
 
     ``act`` matters only for an older 223-character file (SOCSO-only or EIS-only): the caption's
-    hint when the file is first sent, else the file name's, else inferred from the amounts."""
+    hint when the file is first sent, then the one stored with the upload (so "import the good
+    lines only", which has no caption, reads the file the same way), else the file name's, else
+    inferred from the amounts."""
     row, errors, imported, notes = contributions.import_file(
         db,
         account,
@@ -235,7 +237,7 @@ def run_import(
         upload.content,
         upload.file_format,
         "Monthly",
-        act or act_hint(upload.filename),
+        act or upload.act or act_hint(upload.filename),
         upload.month,
         skip,
         now,
@@ -329,6 +331,7 @@ def receive(
         return _reply(db, conversation, sender_id, message, code)
     employer = _pick_employer(employers, kind, content)
     month = month_hint(caption, filename) or _previous_month(now.date())
+    act = act_hint(caption, filename)
     upload = ContributionUpload(
         account_id=account.id,
         employer_id=employer.id,
@@ -336,13 +339,14 @@ def receive(
         filename=filename[:200],
         file_format=kind,
         month=month,
+        act=act,
         content=content,
         created_at=now,
     )
     db.add(upload)
     db.commit()
     try:
-        result = run_import(db, account, upload, False, now, act_hint(caption, filename))
+        result = run_import(db, account, upload, False, now, act)
     except ApiError as exc:
         db.rollback()
         detail = exc.detail if isinstance(exc.detail, dict) else {}

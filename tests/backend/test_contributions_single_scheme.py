@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from backend.db import get_sessionmaker
-from backend.models import Contribution
+from backend.models import Contribution, ContributionUpload
 from backend.services.contributions_upload import act_hint
 from tests.backend.contribution_helpers import seed
 from tests.backend.helpers import install_clock
@@ -235,3 +235,37 @@ def test_ten_thousand_good_lines(client, backend_app, backend_settings, service_
         assert res.status_code == 201, res.text[:500]
         assert res.json()["imported"] == 10_000
         print(f"\n10,000-line {label}-character file imported as a draft in {elapsed:.1f} s")
+
+
+def test_caption_scheme_kept_for_import_the_good_lines(
+    client, backend_app, backend_settings, service_headers
+) -> None:  # type: ignore[no-untyped-def]
+    """A 223-character file sent with the caption 'EIS' whose good line fits both schemes (a
+    zero amount): after the errors, "import the good lines only" (no caption then) still reads
+    it as EIS, from the upload, instead of asking SOCSO or EIS again."""
+    sender = web_sender(client, "en")
+    prepare(client, backend_app, backend_settings, sender=sender)
+    lines = read("socso_223_crlf_zero_padded.txt").decode("ascii").split("\r\n")
+    unknown = lines[0][:32] + "770707077777" + lines[0][44:]  # an ID that is no employee
+    content = (lines[2] + "\r\n" + unknown + "\r\n").encode("ascii")
+    res = client.post(
+        "/api/v1/chat/files",
+        files={"file": ("caruman.txt", content, "text/plain")},
+        data={"caption": "EIS"},
+    )
+    reply = res.json()
+    assert reply["refused"] == "file_has_errors", reply
+    assert "line 2:" in reply["messages"][0]["text"]
+    payload = reply["messages"][0]["buttons"][0]["payload"]
+    upload_id = int(payload.split('"')[3])
+    with get_sessionmaker(backend_settings.database_url)() as db:
+        assert db.get(ContributionUpload, upload_id).act == "act800"
+    res = client.post(
+        f"/api/v1/contributions/uploads/{upload_id}/import",
+        json={"sender_id": sender, "skip_bad_lines": True},
+        headers=service_headers,
+    )
+    assert res.status_code == 201, res.text
+    out = res.json()
+    assert out["contribution"]["act"] == "act800"
+    assert out["imported"] == 1 and [e["line"] for e in out["errors"]] == [2]
