@@ -23,7 +23,8 @@ import yaml
 
 REPO = Path(__file__).resolve().parent.parent
 
-# Intent macro-F1 on tests/nlu: 0.970 reached on 2026-11-26 (README), rounded down, less 0.02.
+# Intent macro-F1 on tests/nlu: 0.964 reached on 2026-11-26 (README; runs on the way 0.964-0.973),
+# so the floor sits just under it, leaving room for DIET's run-to-run wobble on other CPUs.
 MACRO_F1_FLOOR = 0.95
 # FAQ answers (response selector) on the faq examples of tests/nlu: 0.985 reached; floor 0.95.
 RESPONSE_F1_FLOOR = 0.95
