@@ -23,7 +23,14 @@ from backend.deps import Clock, get_app_settings, get_clock
 from backend.hub import handoff as hub_handoff
 from backend.hub import service as hub_service
 from backend.hub.rasa_client import get_rasa_client
-from backend.models import Employee, Employer, HandoffTicket, PortalAccount, StaffUser
+from backend.models import (
+    Conversation,
+    Employee,
+    Employer,
+    HandoffTicket,
+    PortalAccount,
+    StaffUser,
+)
 from backend.routers import html_pages
 from backend.services import email as email_service
 from backend.services import (
@@ -36,6 +43,7 @@ from backend.services import (
     staff_strings,
     web_auth,
 )
+from backend.services.data_protection import erase_conversation
 from backend.settings import REPO_ROOT, Settings
 
 
@@ -541,6 +549,70 @@ def handoff_ticket_page(
             "staff": staff,
             "ticket": staff_handoff.as_dict(ticket),
             "messages": staff_handoff.transcript(db, ticket.sender_id),
+        },
+    )
+
+
+@router.post("/handoffs/{ticket_id}/erase")
+def handoff_erase(
+    request: Request,
+    staff: FormStaff,
+    ticket_id: int,
+    db: Db,
+    settings: AppSettings,
+    confirm: Annotated[str, Form()] = "",
+) -> Response:
+    """The caller's 'delete my conversation data' (PDPA), carried out from their handoff chat.
+
+    Any signed-in agent may do it, not only supervisors: the request arrives in the very
+    conversation being erased (the agent reads it in the transcript), and the caller could erase
+    it without anyone's approval from the web chat (``DELETE /api/v1/chat/history``); a
+    supervisor step would only delay a right the caller already has. The safeguards are the
+    ticked confirmation and the audit row, committed together with the transcript's deletion.
+    The erasure itself is :func:`erase_conversation`, the function both API routes call.
+    """
+    try:
+        ticket = staff_handoff.get(db, ticket_id)
+    except staff_handoff.TicketError:
+        return _message(request, settings, staff, "Not found", "There is no such ticket.", 404)
+    if confirm != "yes":
+        return _message(
+            request,
+            settings,
+            staff,
+            "Not deleted",
+            "Tick the box to confirm the caller asked for their conversation data to be deleted.",
+            422,
+        )
+    conversation = db.get(Conversation, ticket.sender_id)
+    row = staff_audit.record(
+        db,
+        staff,
+        "erase_conversation",
+        subject=ticket.sender_id,
+        detail={
+            "ticket_id": ticket.id,
+            "account_id": conversation.account_id if conversation else None,
+        },
+    )
+    deleted = erase_conversation(db, settings.tracker_database_url, ticket.sender_id)
+    row.detail = {**row.detail, "deleted": deleted}  # the counts, once they are known
+    db.commit()
+    t = staff_strings.translator(staff_strings.language_of(request))
+    notice = t(
+        "Conversation data deleted: {messages} messages and {events} assistant records.",
+        messages=deleted["messages"],
+        events=deleted["tracker_events"],
+    )
+    return _render(
+        request,
+        settings,
+        "staff/handoff.html",
+        {
+            "staff": staff,
+            "ticket": staff_handoff.as_dict(ticket),
+            "messages": staff_handoff.transcript(db, ticket.sender_id),
+            "notice": notice,
         },
     )
 

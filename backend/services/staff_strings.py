@@ -203,6 +203,22 @@ MALAY: dict[str, str] = {
     "No flow was started in this range.": "Tiada aliran dimulakan dalam julat ini.",
     "where people stopped": "di mana pengguna berhenti",
     "Stopped here": "Berhenti di sini",
+    # 'delete my conversation data' from a handoff chat
+    "Delete conversation data": "Padam data perbualan",
+    "Only when the caller asks. This deletes the transcript and the assistant's records of this chat for good; the deletion is recorded in the audit log.": (
+        "Hanya apabila pemanggil memintanya. Ini memadam transkrip dan rekod pembantu bagi "
+        "sembang ini secara kekal; pemadaman direkodkan dalam log audit."
+    ),
+    "The caller asked for their conversation data to be deleted.": (
+        "Pemanggil meminta data perbualan mereka dipadam."
+    ),
+    "Not deleted": "Tidak dipadam",
+    "Tick the box to confirm the caller asked for their conversation data to be deleted.": (
+        "Tandakan kotak untuk mengesahkan pemanggil meminta data perbualan mereka dipadam."
+    ),
+    "Conversation data deleted: {messages} messages and {events} assistant records.": (
+        "Data perbualan dipadam: {messages} mesej dan {events} rekod pembantu."
+    ),
 }
 
 
