@@ -14,11 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.db import get_engine
-from backend.models import AnalyticsDaily, Conversation, ConversationMessage
+from backend.models import AnalyticsDaily, Conversation, ConversationMessage, HandoffTicket
 
 log = logging.getLogger(__name__)
 
@@ -56,9 +56,19 @@ def delete_tracker_events(
 
 
 def erase_conversation(db: Session, tracker_url: str, sender_id: str) -> dict[str, Any]:
-    """'Delete my conversation data': transcript, the account binding and Rasa's events."""
+    """'Delete my conversation data': transcript, the account binding and Rasa's events.
+
+    A handoff ticket keeps a copy of the answers the chat had collected ("answers so far": names,
+    MyKad numbers, wages); those are conversation data too, so they are emptied. The ticket itself
+    (who handled it, when, the flow) stays as the helpline's record of the call.
+    """
     messages = db.execute(
         delete(ConversationMessage).where(ConversationMessage.sender_id == sender_id)
+    ).rowcount
+    tickets = db.execute(
+        update(HandoffTicket)
+        .where(HandoffTicket.sender_id == sender_id)
+        .values(slots={}, requested_slot=None)
     ).rowcount
     conversation = db.get(Conversation, sender_id)
     unbound = bool(conversation is not None and conversation.account_id is not None)
@@ -68,7 +78,12 @@ def erase_conversation(db: Session, tracker_url: str, sender_id: str) -> dict[st
     events = delete_tracker_events(tracker_url, sender_id=sender_id)
     log.info(
         "conversation data erased",
-        extra={"event": "data_erased", "messages": messages, "tracker_events": events},
+        extra={
+            "event": "data_erased",
+            "messages": messages,
+            "tracker_events": events,
+            "tickets_emptied": tickets,
+        },
     )
     return {"messages": messages or 0, "tracker_events": events, "account_unbound": unbound}
 

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from backend.db import get_sessionmaker
-from backend.models import Conversation, ConversationMessage
+from backend.models import Conversation, ConversationMessage, HandoffTicket
 from backend.services.staff_auth import create_staff
 from backend.services.staff_handoff import open_ticket
 from backend.settings import Settings
@@ -50,7 +50,13 @@ def ticket_id(backend_settings: Settings, backend_app) -> int:  # type: ignore[n
     add_events(tracker, OTHER, now)
     with get_sessionmaker(db_url)() as db:
         create_staff(db, AGENT[0], "Ali Agent", AGENT[1], "agent")
-        ticket = open_ticket(db, CALLER, "en", "employer_registration", {})
+        ticket = open_ticket(
+            db,
+            CALLER,
+            "en",
+            "employer_registration",
+            {"company_name": "Kedai Maju", "mykad": "900101-14-5678"},
+        )
         db.commit()
         return ticket.id
 
@@ -83,6 +89,9 @@ def test_agent_deletes_the_callers_conversation_data(  # type: ignore[no-untyped
     with get_sessionmaker(backend_settings.database_url)() as db:
         assert db.get(Conversation, CALLER) is None
         assert db.get(Conversation, OTHER) is not None
+        ticket = db.get(HandoffTicket, ticket_id)
+        assert ticket is not None and ticket.slots == {}  # the answers so far went too
+        assert ticket.flow == "employer_registration"  # the helpline's record of the call stays
     assert messages_of(backend_settings, OTHER) == 2 and events_of(tracker, OTHER) == 1
 
     erased = [row for row in audit_rows(backend_settings) if row.action == "erase_conversation"]
