@@ -17,6 +17,8 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from backend.security.pii import decrypt, load_keys
+from backend.settings import Settings
 from tests.fullstack.chat import (
     ChatError,
     all_text,
@@ -184,7 +186,9 @@ def apply_and_check(stack, db, language: str, opener: str, session_language: str
             .one_or_none()
         )
     assert account["full_name"] == applicant.name
-    assert account["mykad"] == applicant.mykad_digits
+    # MyKad numbers are encrypted at rest: the raw column never holds the number itself
+    assert applicant.mykad_digits not in account["mykad"]
+    assert stored_plain(account["mykad"]) == applicant.mykad_digits
     assert account["company_name"] == applicant.company
     assert account["company_role"] == applicant.role
     assert "123456789" in re.sub(r"\D", "", account["mobile"])
@@ -192,7 +196,8 @@ def apply_and_check(stack, db, language: str, opener: str, session_language: str
     assert account["must_change_password"] in (True, 1)
     assert application is not None, "no portal_applications row for the account"
     assert application["full_name"] == applicant.name
-    assert application["mykad"] == applicant.mykad_digits
+    assert applicant.mykad_digits not in application["mykad"]
+    assert stored_plain(application["mykad"]) == applicant.mykad_digits
     assert application["email"] == applicant.email.lower()
     assert application["company_name"] == applicant.company
     assert application["company_role"] == applicant.role
@@ -212,6 +217,15 @@ def apply_and_check(stack, db, language: str, opener: str, session_language: str
     assert PasswordHasher().verify(account["temp_password_hash"], password)
     assert password not in all_text(final), "the temporary password must not be shown in the chat"
     return applicant
+
+
+def stored_plain(stored: str) -> str:
+    """An encrypted column's value, read with the keys the stack's backend uses.
+
+    The stack and this test share the checkout's keys (ASSIST_DATA_KEY from the environment, else
+    var/secrets.env); they are loaded afresh, not from the process cache other tests may have set.
+    """
+    return decrypt(stored, load_keys(Settings()).by_id())
 
 
 def _continue_form(client, applicant, first_replies, transcript) -> list[dict]:
