@@ -387,22 +387,30 @@ def _stderr_until(process: subprocess.Popen, needle: str, timeout: float = 60) -
     raise AssertionError(f"no {needle!r} in: {''.join(seen)}")
 
 
+def _gateway_staying_up(token: str, api_base: str, **extra: str) -> subprocess.Popen[str]:
+    """The gateway as the run command starts it (TELEGRAM_STAY_UP_ON_ERROR), stderr readable."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway.telegram"],
+        cwd=REPO_ROOT,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "TELEGRAM_BOT_TOKEN": token,
+            "TELEGRAM_API_BASE_URL": api_base,
+            "TELEGRAM_STAY_UP_ON_ERROR": "1",
+            **extra,
+        },
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
 def test_under_the_run_command_a_rejected_token_does_not_stop_the_system() -> None:
     """The run command's process manager stops everything when a process exits: with
     TELEGRAM_STAY_UP_ON_ERROR the gateway says what is wrong and stays up, idle, until stopped."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _RejectingTelegram)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.telegram"],
-        cwd=REPO_ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "TELEGRAM_BOT_TOKEN": "123:not-a-real-token",
-            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{server.server_port}/bot",
-            "TELEGRAM_STAY_UP_ON_ERROR": "1",
-        },
-        stderr=subprocess.PIPE,
-        text=True,
+    process = _gateway_staying_up(
+        "123:not-a-real-token", f"http://127.0.0.1:{server.server_port}/bot"
     )
     try:
         said = _stderr_until(process, "keeps running")
@@ -421,18 +429,8 @@ def test_under_the_run_command_an_unreachable_telegram_is_tried_again() -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]  # closed again at once: nothing listens there
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gateway.telegram"],
-        cwd=REPO_ROOT,
-        env={
-            "PATH": "/usr/bin:/bin",
-            "TELEGRAM_BOT_TOKEN": "123:abc",
-            "TELEGRAM_API_BASE_URL": f"http://127.0.0.1:{port}/bot",
-            "TELEGRAM_STAY_UP_ON_ERROR": "1",
-            "TELEGRAM_RETRY_SECONDS": "1",
-        },
-        stderr=subprocess.PIPE,
-        text=True,
+    process = _gateway_staying_up(
+        "123:abc", f"http://127.0.0.1:{port}/bot", TELEGRAM_RETRY_SECONDS="1"
     )
     try:
         first = _stderr_until(process, "tried again in 1 s")
