@@ -26,6 +26,8 @@ from datetime import date
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
+
 from tests.fullstack.chat import (
     ChatError,
     all_text,
@@ -163,7 +165,7 @@ def run_users(stack: Any, users: int, visits_each: int, visit: Visit) -> Load:
         for _ in range(visits_each):
             try:
                 visit(stack, load)
-            except (ChatError, OSError) as exc:
+            except (ChatError, OSError, httpx.HTTPError) as exc:  # a client timeout is a failure
                 with load.lock:
                     load.errors.append(f"{type(exc).__name__}: {str(exc)[:200]}")
             else:

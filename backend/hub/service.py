@@ -6,6 +6,7 @@ hub derived itself. Transcripts and logs only ever hold text passed through ``ma
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import time
@@ -262,7 +263,58 @@ async def _handle_turn(
     language_hint: str | None,
     max_chars: int,
 ) -> dict[str, Any]:
+    # The database work runs in worker threads, never on the event loop. Under load the pool can
+    # be empty for a moment; a pool wait on the loop then stops the loop, and with it the
+    # clean-up that would give the connections back (FastAPI closes the other requests'
+    # sessions from the loop): at 20 users every contribution visit hung for the client's full
+    # two minutes (bench/load.py). Between these steps no connection is held while Rasa works.
     started = time.monotonic()
+    early = await asyncio.to_thread(
+        _before_rasa, db, sender_id, channel, text, language_hint, max_chars
+    )
+    if early is not None:
+        return early
+    metadata = {"channel": channel, "language_hint": language_hint}
+    try:
+        items = await replicas.send(rasa, sender_id, text, metadata)  # sender's replica
+        messages = normalise_reply(items)
+        if not messages:
+            # Rasa's REST channel answers 200 [] when a custom action fails (action server down)
+            raise RasaUnavailable("empty reply")
+    except RasaUnavailable as exc:
+        reply = hub_reply("unavailable", language_hint)
+        await asyncio.to_thread(_store_unavailable, db, sender_id, reply)
+        _log(
+            sender=sender_id,
+            channel=channel,
+            text=mask_identifiers(text),
+            error="unavailable",
+            cause=str(exc)[:200],
+            ms=round((time.monotonic() - started) * 1000),
+        )
+        return {"messages": [{"text": reply}], "error": "unavailable"}
+
+    buttons = await asyncio.to_thread(_store_replies, db, sender_id, channel, messages)
+    _log(
+        sender=sender_id,
+        channel=channel,
+        text=mask_identifiers(text),
+        replies=[mask_identifiers(m.get("text") or "") for m in messages],
+        buttons=buttons,
+        ms=round((time.monotonic() - started) * 1000),
+    )
+    return {"messages": messages}
+
+
+def _before_rasa(
+    db: Session,
+    sender_id: str,
+    channel: str,
+    text: str,
+    language_hint: str | None,
+    max_chars: int,
+) -> dict[str, Any] | None:
+    """Refuse, record and route the user's message; the answer when it goes no further."""
     conversation = get_conversation(db, sender_id, channel, language_hint)
     reason = refusal_reason(text, conversation.last_buttons, max_chars)
     if reason is not None:
@@ -286,46 +338,25 @@ async def _handle_turn(
     from backend.hub import handoff  # issue 6: an open handoff ticket → a person, not Rasa
 
     routed = handoff.route_to_agent(db, sender_id, language_hint)
-    if routed is not None:
-        return routed
-
-    # Give the database connection back while Rasa works: the action server calls this backend
-    # during the turn, and holding one pooled connection per waiting turn exhausted the pool at
-    # 20 concurrent users (the action server's calls then timed out: bench/load.py).
+    # Give the connection back while Rasa works: the action server calls this backend during
+    # the turn, and one pooled connection held per waiting turn exhausts the pool.
     db.commit()
-    metadata = {"channel": channel, "language_hint": language_hint}
-    try:
-        items = await replicas.send(rasa, sender_id, text, metadata)  # sender's replica
-        messages = normalise_reply(items)
-        if not messages:
-            # Rasa's REST channel answers 200 [] when a custom action fails (action server down)
-            raise RasaUnavailable("empty reply")
-    except RasaUnavailable as exc:
-        reply = hub_reply("unavailable", language_hint)
-        _record(db, sender_id, "out", reply, {"error": "unavailable"})
-        db.commit()
-        _log(
-            sender=sender_id,
-            channel=channel,
-            text=mask_identifiers(text),
-            error="unavailable",
-            cause=str(exc)[:200],
-            ms=round((time.monotonic() - started) * 1000),
-        )
-        return {"messages": [{"text": reply}], "error": "unavailable"}
+    return routed
 
+
+def _store_unavailable(db: Session, sender_id: str, reply: str) -> None:
+    _record(db, sender_id, "out", reply, {"error": "unavailable"})
+    db.commit()
+
+
+def _store_replies(
+    db: Session, sender_id: str, channel: str, messages: list[dict[str, Any]]
+) -> int:
+    """Keep Rasa's replies and the buttons they offer (the next turn's allowed payloads)."""
     conversation = get_conversation(db, sender_id, channel)
     conversation.last_buttons = offered_payloads(messages)
     for message in messages:
         data = {k: v for k, v in message.items() if k != "text"}
         _record(db, sender_id, "out", message.get("text"), json.loads(json.dumps(data)) or None)
     db.commit()
-    _log(
-        sender=sender_id,
-        channel=channel,
-        text=mask_identifiers(text),
-        replies=[mask_identifiers(m.get("text") or "") for m in messages],
-        buttons=len(conversation.last_buttons),
-        ms=round((time.monotonic() - started) * 1000),
-    )
-    return {"messages": messages}
+    return len(conversation.last_buttons)
