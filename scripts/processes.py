@@ -71,15 +71,32 @@ class Proc:
     cwd: Path = field(default=REPO)
 
 
-def tracker_store_yaml(database_url: str, var_dir: Path) -> str:
+# ``ASSIST_TRACKER_STORE``: ``cached`` (default) is Rasa's SQL store without re-reading the whole
+# conversation every turn (bot/tracker_store.py, same rows and events); ``sql`` is Rasa's own.
+TRACKER_STORE_TYPES = {"cached": "bot.tracker_store.CachedSQLTrackerStore", "sql": "SQL"}
+
+
+def tracker_store_type(env: Mapping[str, str] | None = None) -> str:
+    name = ((env or {}).get("ASSIST_TRACKER_STORE") or "cached").strip().lower()
+    if name not in TRACKER_STORE_TYPES:
+        raise SystemExit(
+            f"ASSIST_TRACKER_STORE must be one of {', '.join(TRACKER_STORE_TYPES)}, not {name!r}."
+        )
+    return TRACKER_STORE_TYPES[name]
+
+
+def tracker_store_yaml(
+    database_url: str, var_dir: Path, env: Mapping[str, str] | None = None
+) -> str:
     """Rasa's SQL tracker store on the same engine as the backend (its own database or file)."""
+    kind = tracker_store_type(env)
     if database_url.startswith("postgresql"):
         from urllib.parse import urlparse
 
         u = urlparse(database_url.replace("+psycopg2", ""))
         lines = [
             "tracker_store:",
-            "  type: SQL",
+            f"  type: {kind}",
             "  dialect: postgresql",
             f"  url: {u.hostname or '127.0.0.1'}",
             f"  port: {u.port or 5432}",
@@ -90,7 +107,9 @@ def tracker_store_yaml(database_url: str, var_dir: Path) -> str:
         if u.password:
             lines.append("  password: ${RASA_TRACKER_PASSWORD}")
         return "\n".join(lines) + "\n"
-    return f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {var_dir / 'rasa_tracker.db'}\n"
+    return (
+        f"tracker_store:\n  type: {kind}\n  dialect: sqlite\n  db: {var_dir / 'rasa_tracker.db'}\n"
+    )
 
 
 PROFILES = ("default", "production")
@@ -207,7 +226,7 @@ def write_endpoints(
         path.write_text(
             "action_endpoint:\n"
             f"  url: http://127.0.0.1:{ports.actions_port(i % action_servers)}/webhook\n"
-            + tracker_store_yaml(database_url, var_dir)
+            + tracker_store_yaml(database_url, var_dir, env)
             + lock_store_yaml(env)
             + event_broker_yaml(env, var_dir)
         )

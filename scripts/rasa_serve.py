@@ -1,4 +1,4 @@
-"""``rasa`` with one measured fix: ``python scripts/rasa_serve.py run …`` (Rasa's own arguments).
+"""``rasa`` with measured fixes: ``python scripts/rasa_serve.py run …`` (Rasa's own arguments).
 
 Runs in Rasa's environment (.venv-rasa, Python 3.10); scripts/processes.py and
 deploy/Dockerfile.rasa start Rasa through it.
@@ -10,12 +10,20 @@ JSON-Schema meta-schema (``check_schema``) — for Rasa's large, constant event 
 custom action, several times per turn with forms and slot-validation actions. Here the schema is
 checked once at start and a ready validator is reused: replies are validated exactly as before
 (same schema, same errors), only the repeated self-check of a constant is gone.
+
+The repository root goes on the import path so endpoints can name the project's tracker store
+(``bot.tracker_store.CachedSQLTrackerStore``, the next measured fix). It is imported here first:
+Rasa itself would answer an import error with a warning and a tracker store *in memory*, which
+would silently lose every conversation on restart.
 """
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def install_cached_action_validation() -> None:
@@ -40,6 +48,10 @@ def install_cached_action_validation() -> None:
 
 
 def main() -> None:
+    if str(REPO) not in sys.path:
+        sys.path.insert(0, str(REPO))
+    import bot.tracker_store  # noqa: F401  (fail here, loudly, rather than fall back to memory)
+
     install_cached_action_validation()
     from rasa.__main__ import main as rasa_main
 

@@ -168,7 +168,8 @@ def test_rasa_endpoints_production_stores() -> None:
     from_configmap = yaml.safe_load(by_kind("ConfigMap")["rasa-endpoints"]["data"]["endpoints.yml"])
     from_file = yaml.safe_load((DEPLOY / "rasa" / "endpoints.yml").read_text())
     assert from_configmap == from_file
-    assert from_file["tracker_store"]["type"] == "SQL"
+    # Rasa's SQL store without the per-turn re-read; rasa_serve.py makes it importable
+    assert from_file["tracker_store"]["type"] == "bot.tracker_store.CachedSQLTrackerStore"
     assert from_file["tracker_store"]["dialect"] == "postgresql"
     assert from_file["lock_store"]["type"] == "redis" and from_file["lock_store"]["port"] == 6379
     assert from_file["action_endpoint"]["url"] == f"http://actions:{PORTS.actions}/webhook"

@@ -33,7 +33,7 @@ def test_default_profile_unchanged(tmp_path: Path) -> None:
     config = endpoints(tmp_path)
     assert config["lock_store"] == {"type": "in_memory"}
     assert config["tracker_store"] == {
-        "type": "SQL",
+        "type": "bot.tracker_store.CachedSQLTrackerStore",
         "dialect": "sqlite",
         "db": str(tmp_path / "rasa_tracker.db"),
     }
@@ -49,7 +49,7 @@ def test_production_profile_redis_lock_and_postgres_tracker(tmp_path: Path) -> N
     config = endpoints(tmp_path)
     assert config["lock_store"] == {"type": "redis", "url": "127.0.0.1", "port": 6379, "db": 1}
     assert config["tracker_store"] == {
-        "type": "SQL",
+        "type": "bot.tracker_store.CachedSQLTrackerStore",
         "dialect": "postgresql",
         "url": "db.internal",
         "port": 5433,
@@ -76,6 +76,19 @@ def test_production_profile_redis_lock_and_postgres_tracker(tmp_path: Path) -> N
     assert "s3cret" not in (tmp_path / "endpoints.yml").read_text()
 
 
+def test_rasa_stock_tracker_store_on_request(tmp_path: Path) -> None:
+    """ASSIST_TRACKER_STORE=sql gives Rasa's own store (same settings); a typo is refused."""
+    process_specs(
+        Ports(),
+        {"ASSIST_PROFILE": "production", "DATABASE_URL": PG, "ASSIST_TRACKER_STORE": "sql"},
+        tmp_path,
+    )
+    assert endpoints(tmp_path)["tracker_store"]["type"] == "SQL"
+    assert endpoints(tmp_path)["tracker_store"]["url"] == "db.internal"
+    with pytest.raises(SystemExit, match="ASSIST_TRACKER_STORE must be one of"):
+        process_specs(Ports(), {"ASSIST_TRACKER_STORE": "redis"}, tmp_path)
+
+
 def test_production_profile_refuses_sqlite_and_unknown_profiles(tmp_path: Path) -> None:
     with pytest.raises(SystemExit, match="needs DATABASE_URL=postgresql"):
         process_specs(Ports(), {"ASSIST_PROFILE": "production"}, tmp_path)
@@ -87,6 +100,7 @@ def test_production_profile_refuses_sqlite_and_unknown_profiles(tmp_path: Path) 
 
 PROBE = r"""
 import asyncio, json, sys
+sys.path.insert(0, sys.argv[3])  # the repository root, as scripts/rasa_serve.py puts it
 from rasa.core.utils import AvailableEndpoints
 from rasa.core.lock_store import LockStore
 from rasa.core.tracker_store import TrackerStore
@@ -130,7 +144,13 @@ def run_probe(tmp_path: Path, endpoints_file: Path, connect: bool, **env: str) -
     script = tmp_path / "probe.py"
     script.write_text(PROBE)
     done = subprocess.run(
-        [str(python), str(script), str(endpoints_file), "connect" if connect else "parse"],
+        [
+            str(python),
+            str(script),
+            str(endpoints_file),
+            "connect" if connect else "parse",
+            str(REPO_ROOT),
+        ],
         env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore", **env},
         capture_output=True,
         text=True,
@@ -152,7 +172,7 @@ def test_rasa_reads_deploy_endpoints(tmp_path: Path) -> None:
         RABBITMQ_PASSWORD="mq-secret",
     )
     tracker_type, tracker_host, tracker_kwargs = result["tracker"]
-    assert (tracker_type, tracker_host) == ("SQL", "postgres")
+    assert (tracker_type, tracker_host) == ("bot.tracker_store.CachedSQLTrackerStore", "postgres")
     assert tracker_kwargs["password"] == "pg-secret" and tracker_kwargs["dialect"] == "postgresql"
     lock_type, lock_host, lock_kwargs = result["lock"]
     assert (lock_type, lock_host, lock_kwargs["password"]) == ("redis", "redis", "redis-secret")
@@ -187,7 +207,7 @@ def test_rasa_uses_production_profile_stores(tmp_path: Path) -> None:
         rasa = next(p for p in process_specs(Ports(), env, tmp_path) if p.name == "rasa")
         result = run_probe(tmp_path, tmp_path / "endpoints.yml", connect=True, **rasa.env)
         assert result["lock_class"] == "RedisLockStore" and result["lock_held"]
-        assert result["store_class"] == "SQLTrackerStore" and result["slot"] == "ms"
+        assert result["store_class"] == "CachedSQLTrackerStore" and result["slot"] == "ms"
         with sa.create_engine(url).connect() as conn:
             count = conn.execute(
                 sa.text("SELECT COUNT(*) FROM events WHERE sender_id = 'probe-sender'")
