@@ -114,8 +114,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         """Insert (and publish) the events not yet stored, as the stock store does."""
         sender_id = tracker.sender_id
         known = self._known.get(sender_id)
+        ours = known is not None and known.tracker is tracker
         with self.session_scope() as session:
-            if known is not None and known.tracker is tracker:
+            if ours:
                 stored = known.session_events
             else:  # a tracker this store did not hand out: count as the stock store does
                 stored = self._event_query(
@@ -126,8 +127,12 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 await self._stream_new_events(self.event_broker, new_events, sender_id)
             rows = [self._row(sender_id, event) for event in new_events]
             session.add_all(rows)
-            session.flush()
-            footprint = self._footprint(session, sender_id)
+            session.flush()  # gives the rows their ids
+            if ours:
+                ids = [row.id for row in rows]
+                footprint = (known.rows + len(rows), max(ids) if ids else known.last_id)
+            else:
+                footprint = self._footprint(session, sender_id)
             session.commit()
         if any(_starts_session(event) for event in new_events):
             # The stock store serves only the latest session: let the next read fetch it.

@@ -266,3 +266,40 @@ def test_rasa_serve_validates_action_replies_without_rechecking_the_schema(tmp_p
     assert result["ok"] is True
     assert "Failed to validate Action server response" in result["refused"]
     assert result["schema_checks"] <= 1  # the invalid reply goes through Rasa's own check once
+
+
+RULES_PROBE = r"""
+import json, sys
+sys.path.insert(0, sys.argv[1])
+import rasa_serve
+from rasa.core.policies.rule_policy import RulePolicy
+
+keys = [json.dumps([{"prev_action": {"action_name": f"a{i}"}}]) for i in range(1500)]
+before = [RulePolicy._rule_key_to_state(k) for k in keys]
+rasa_serve.install_rule_key_cache()
+parse = RulePolicy._rule_key_to_state
+for _ in range(3):  # every prediction walks all rules in the same order
+    after = [parse(k) for k in keys]
+info = parse.cache_info()
+print("RESULT " + json.dumps({"same": before == after, "misses": info.misses, "hits": info.hits}))
+"""
+
+
+def test_rasa_serve_parses_each_rule_key_once(tmp_path: Path) -> None:
+    """1,500 rules walked three times: parsed 1,500 times, not 4,500 (Rasa's 1,000-entry LRU)."""
+    python = Path(venv_bin(RASA_VENV, "python"))
+    if not python.exists():
+        pytest.skip(".venv-rasa is not set up")
+    script = tmp_path / "rules_probe.py"
+    script.write_text(RULES_PROBE)
+    done = subprocess.run(
+        [str(python), str(script), str(REPO_ROOT / "scripts")],
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    result = json.loads(lines[-1][len("RESULT ") :])
+    assert result == {"same": True, "misses": 1500, "hits": 3000}
