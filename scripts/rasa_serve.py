@@ -19,6 +19,11 @@ a least-recently-used cache smaller than a cyclic scan evicts each key just befo
 again, so it never hits. Here the cache holds every key (a few MB; the keys are fixed once the
 model is trained); the parsed value is the same.
 
+Action calls: with rules and the tracker store cheaper, an eighth of Rasa's CPU went to
+``json.dumps`` of the body of each custom-action call (the whole session's events and the domain,
+about 300 KB late in a visit, several calls per turn). ``ujson``, already installed with Rasa,
+writes the same JSON about three times faster; the action server reads the same values.
+
 The repository root goes on the import path so endpoints can name the project's tracker store
 (``bot.tracker_store.CachedSQLTrackerStore``, the next measured fix). It is imported here first:
 Rasa itself would answer an import error with a warning and a tracker store *in memory*, which
@@ -64,6 +69,23 @@ def install_rule_key_cache() -> None:
     RulePolicy._rule_key_to_state = staticmethod(functools.lru_cache(maxsize=None)(json.loads))
 
 
+def install_fast_action_payloads() -> None:
+    import functools
+
+    import ujson
+    from rasa.utils.endpoints import EndpointConfig
+
+    dumps = functools.partial(ujson.dumps, ensure_ascii=False, escape_forward_slashes=False)
+    original = EndpointConfig.session
+
+    def session(self: EndpointConfig) -> Any:
+        client = original(self)
+        client._json_serialize = dumps  # what ClientSession(json_serialize=…) sets
+        return client
+
+    EndpointConfig.session = session
+
+
 def main() -> None:
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
@@ -71,6 +93,7 @@ def main() -> None:
 
     install_cached_action_validation()
     install_rule_key_cache()
+    install_fast_action_payloads()
     from rasa.__main__ import main as rasa_main
 
     sys.argv[0] = "rasa"

@@ -303,3 +303,71 @@ def test_rasa_serve_parses_each_rule_key_once(tmp_path: Path) -> None:
     assert done.returncode == 0 and lines, done.stderr[-3000:]
     result = json.loads(lines[-1][len("RESULT ") :])
     assert result == {"same": True, "misses": 1500, "hits": 3000}
+
+
+PAYLOAD_PROBE = r"""
+import asyncio, json, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+sys.path.insert(0, sys.argv[1])
+import rasa_serve
+from rasa.utils.endpoints import EndpointConfig
+
+bodies = []
+
+class Handler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(b'{"events": [], "responses": []}')
+
+    def log_message(self, *args):
+        pass
+
+server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+threading.Thread(target=server.serve_forever, daemon=True).start()
+state = {"sender_id": "tg-1", "tracker": {"events": [
+    {"event": "user", "text": "gaji RM3,000 — pekerja Encik Ahmad bin Abu 😀 / 'ok' \"x\"",
+     "timestamp": 1700000000.1234567, "parse_data": {"intent": {"name": "inform",
+     "confidence": 0.987654321012345}}, "metadata": {}},
+    {"event": "slot", "name": "wage", "value": None}]}, "domain": {"n": [1, 2.5, True]}}
+endpoint = EndpointConfig(f"http://127.0.0.1:{server.server_port}/webhook")
+
+async def main():
+    await endpoint.request(json=state, method="post")
+    rasa_serve.install_fast_action_payloads()
+    reply = await endpoint.request(json=state, method="post")
+    return reply
+
+reply = asyncio.run(main())
+print("RESULT " + json.dumps({
+    "same_values": [json.loads(b) for b in bodies] == [state, state],
+    "fast_is_utf8": "😀".encode() in bodies[1] and "😀".encode() not in bodies[0],
+    "reply": reply,
+}))
+"""
+
+
+def test_rasa_serve_action_call_bodies_carry_the_same_json(tmp_path: Path) -> None:
+    """The action server receives the same values (Malay, emoji, quotes, floats, null)."""
+    python = Path(venv_bin(RASA_VENV, "python"))
+    if not python.exists():
+        pytest.skip(".venv-rasa is not set up")
+    script = tmp_path / "payload_probe.py"
+    script.write_text(PAYLOAD_PROBE)
+    done = subprocess.run(
+        [str(python), str(script), str(REPO_ROOT / "scripts")],
+        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
+    assert done.returncode == 0 and lines, done.stderr[-3000:]
+    result = json.loads(lines[-1][len("RESULT ") :])
+    assert result == {
+        "same_values": True,
+        "fast_is_utf8": True,
+        "reply": {"events": [], "responses": []},
+    }
