@@ -39,6 +39,16 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
         ),
         "agent_typing": "{agent} (PERKESO) is typing…",
         "with_agent": "✓ Sent to the helpline agent, who will reply here.",
+        "erase": "Delete my conversation",
+        "erase_confirm": (
+            "Delete this conversation? Everything typed here and the assistant's answers are "
+            "deleted, and this chat is logged out. Your portal account, registrations, "
+            "contributions and payments are not affected."
+        ),
+        "erase_done": "Your conversation has been deleted.",
+        "erase_failed": (
+            "I could not delete the conversation just now. Nothing was deleted; please try again."
+        ),
     },
     "ms": {
         "skip": "Langkau ke sembang",
@@ -77,5 +87,15 @@ WIDGET_STRINGS: dict[str, dict[str, str]] = {
         ),
         "agent_typing": "{agent} (PERKESO) sedang menaip…",
         "with_agent": "✓ Dihantar kepada ejen talian bantuan, yang akan membalas di sini.",
+        "erase": "Padam perbualan saya",
+        "erase_confirm": (
+            "Padam perbualan ini? Semua yang ditaip di sini dan jawapan pembantu akan dipadam, "
+            "dan sembang ini akan dilog keluar. Akaun portal, pendaftaran, caruman dan bayaran "
+            "anda tidak terjejas."
+        ),
+        "erase_done": "Perbualan anda telah dipadam.",
+        "erase_failed": (
+            "Saya tidak dapat memadam perbualan sekarang. Tiada apa yang dipadam; sila cuba lagi."
+        ),
     },
 }

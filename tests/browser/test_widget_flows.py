@@ -131,3 +131,34 @@ def test_connection_lost_is_said_and_recovers_by_itself(page, web_stack) -> None
     assert "Connected again" in page.locator("#chat-announcer").inner_text()
     replies = widget._turn(lambda: retry.click())  # and the retry sends what was typed
     assert replies and all_text(replies), f"no answer after recovering:\n{widget}"
+
+
+def test_delete_my_conversation_asks_first_then_starts_afresh(page, web_stack) -> None:
+    """PDPA: the user deletes their own conversation from the widget; cancelling deletes nothing."""
+    from tests.fullstack.test_portal_id import make_applicant
+
+    widget = _open(page, web_stack)
+    applicant = make_applicant("en")
+    assert asked_field(widget.type("I want to apply for a portal ID")) == "name"
+    assert asked_field(widget.type(applicant.name)) == "mykad", str(widget)
+    history_url = f"{web_stack.base_url}/api/v1/chat/history"
+    kept = page.request.get(history_url).json()["messages"]
+    assert len(kept) >= 4
+    asked: list[str] = []
+
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.locator("#erase-button").click()
+    assert asked and "logged out" in asked[0]
+    assert page.request.get(history_url).json()["messages"] == kept  # cancelled: nothing deleted
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation(timeout=30_000):
+        page.locator("#erase-button").click()
+    page.locator("#assist-chat #text-input").wait_for(state="visible", timeout=30_000)
+    status = page.locator("#chat-status")
+    status.wait_for(state="visible", timeout=10_000)
+    assert status.inner_text() == "Your conversation has been deleted."
+    assert page.request.get(history_url).json()["messages"] == []
+    assert page.locator("#assist-chat .user-message-text", has_text=applicant.name).count() == 0
+    # Rasa's side is gone too: the same opener starts the form from its first question again.
+    assert asked_field(widget.type("I want to apply for a portal ID")) == "name", str(widget)

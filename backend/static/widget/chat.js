@@ -565,4 +565,36 @@ document.querySelectorAll('.lang-switch button').forEach((button) => {
   });
 });
 
+// --- "delete my conversation" (PDPA): the hub erases the transcript, the login and Rasa's events --
+
+const ERASED = 'assist-erased';
+
+document.getElementById('erase-button').addEventListener('click', async () => {
+  if (!window.confirm(t('erase_confirm'))) return;
+  try {
+    await call('DELETE', '/api/v1/chat/history');
+  } catch (error) {
+    showStatus(t('erase_failed'));
+    return;
+  }
+  // A fresh page: nothing of the old conversation left on screen, the live stream restarted.
+  try {
+    sessionStorage.setItem(ERASED, '1');
+  } catch (error) {
+    /* storage blocked: the page still reloads empty, without the notice */
+  }
+  window.location.reload();
+});
+
+function noticeErased() {
+  try {
+    if (sessionStorage.getItem(ERASED) !== '1') return;
+    sessionStorage.removeItem(ERASED);
+  } catch (error) {
+    return;
+  }
+  showStatus(t('erase_done'));
+}
+
+noticeErased();
 start();
