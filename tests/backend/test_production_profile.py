@@ -7,10 +7,8 @@ tracker and a RedisLockStore that takes a lock, and deploy/rasa/endpoints.yml pa
 
 from __future__ import annotations
 
-import json
 import os
 import socket
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -19,7 +17,8 @@ import sqlalchemy as sa
 import yaml
 
 from backend.settings import REPO_ROOT
-from scripts.processes import RASA_VENV, Ports, process_specs, venv_bin
+from scripts.processes import Ports, process_specs
+from tests.backend.rasa_probe import run_in_rasa
 
 PG = "postgresql+psycopg2://assist:pw@db.internal:5433/assist"
 
@@ -138,28 +137,10 @@ print("RESULT " + json.dumps(out))
 
 
 def run_probe(tmp_path: Path, endpoints_file: Path, connect: bool, **env: str) -> dict:
-    python = Path(venv_bin(RASA_VENV, "python"))
-    if not python.exists():
-        pytest.skip(".venv-rasa is not set up")
-    script = tmp_path / "probe.py"
-    script.write_text(PROBE)
-    done = subprocess.run(
-        [
-            str(python),
-            str(script),
-            str(endpoints_file),
-            "connect" if connect else "parse",
-            str(REPO_ROOT),
-        ],
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore", **env},
-        capture_output=True,
-        text=True,
-        timeout=180,
-        cwd=tmp_path,
+    mode = "connect" if connect else "parse"
+    return run_in_rasa(
+        tmp_path, PROBE, str(endpoints_file), mode, str(REPO_ROOT), env=env, cwd=tmp_path
     )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    return json.loads(lines[-1][len("RESULT ") :])
 
 
 def test_rasa_reads_deploy_endpoints(tmp_path: Path) -> None:
@@ -248,21 +229,7 @@ print("RESULT " + json.dumps({"ok": ok, "refused": refused, "schema_checks": len
 
 def test_rasa_serve_validates_action_replies_without_rechecking_the_schema(tmp_path: Path) -> None:
     """scripts/rasa_serve.py: same acceptance and errors, no meta-schema check per reply."""
-    python = Path(venv_bin(RASA_VENV, "python"))
-    if not python.exists():
-        pytest.skip(".venv-rasa is not set up")
-    script = tmp_path / "serve_probe.py"
-    script.write_text(SERVE_PROBE)
-    done = subprocess.run(
-        [str(python), str(script), str(REPO_ROOT / "scripts")],
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    result = json.loads(lines[-1][len("RESULT ") :])
+    result = run_in_rasa(tmp_path, SERVE_PROBE, str(REPO_ROOT / "scripts"))
     assert result["ok"] is True
     assert "Failed to validate Action server response" in result["refused"]
     assert result["schema_checks"] <= 1  # the invalid reply goes through Rasa's own check once
@@ -287,21 +254,7 @@ print("RESULT " + json.dumps({"same": before == after, "misses": info.misses, "h
 
 def test_rasa_serve_parses_each_rule_key_once(tmp_path: Path) -> None:
     """1,500 rules walked three times: parsed 1,500 times, not 4,500 (Rasa's 1,000-entry LRU)."""
-    python = Path(venv_bin(RASA_VENV, "python"))
-    if not python.exists():
-        pytest.skip(".venv-rasa is not set up")
-    script = tmp_path / "rules_probe.py"
-    script.write_text(RULES_PROBE)
-    done = subprocess.run(
-        [str(python), str(script), str(REPO_ROOT / "scripts")],
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    result = json.loads(lines[-1][len("RESULT ") :])
+    result = run_in_rasa(tmp_path, RULES_PROBE, str(REPO_ROOT / "scripts"))
     assert result == {"same": True, "misses": 1500, "hits": 3000}
 
 
@@ -351,21 +304,7 @@ print("RESULT " + json.dumps({
 
 def test_rasa_serve_action_call_bodies_carry_the_same_json(tmp_path: Path) -> None:
     """The action server receives the same values (Malay, emoji, quotes, floats, null)."""
-    python = Path(venv_bin(RASA_VENV, "python"))
-    if not python.exists():
-        pytest.skip(".venv-rasa is not set up")
-    script = tmp_path / "payload_probe.py"
-    script.write_text(PAYLOAD_PROBE)
-    done = subprocess.run(
-        [str(python), str(script), str(REPO_ROOT / "scripts")],
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    result = json.loads(lines[-1][len("RESULT ") :])
+    result = run_in_rasa(tmp_path, PAYLOAD_PROBE, str(REPO_ROOT / "scripts"))
     assert result == {
         "same_values": True,
         "fast_is_utf8": True,

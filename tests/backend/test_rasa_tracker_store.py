@@ -11,9 +11,7 @@ changes the conversation behind the store's back.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -21,7 +19,7 @@ import pytest
 import sqlalchemy as sa
 
 from backend.settings import REPO_ROOT
-from scripts.processes import RASA_VENV, venv_bin
+from tests.backend.rasa_probe import run_in_rasa
 
 PROBE = r"""
 import asyncio, json, sys
@@ -183,22 +181,7 @@ asyncio.run(main())
 
 
 def _run(tmp_path: Path, kind: str, target: str, prefix: str) -> dict:
-    python = Path(venv_bin(RASA_VENV, "python"))
-    if not python.exists():
-        pytest.skip(".venv-rasa is not set up")
-    script = tmp_path / "store_probe.py"
-    script.write_text(PROBE)
-    done = subprocess.run(
-        [str(python), str(script), str(REPO_ROOT), kind, target, prefix],
-        env={**os.environ, "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=tmp_path,
-    )
-    lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
-    assert done.returncode == 0 and lines, done.stderr[-3000:]
-    return json.loads(lines[-1][len("RESULT ") :])
+    return run_in_rasa(tmp_path, PROBE, str(REPO_ROOT), kind, target, prefix, cwd=tmp_path)
 
 
 @pytest.fixture(
