@@ -40,7 +40,13 @@ def get_engine(url: str | None = None) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_on_connect)
     else:
-        engine = create_engine(url, pool_pre_ping=True)
+        settings = get_settings()
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+        )
     return engine
 
 

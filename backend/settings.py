@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     )
 
     database_url: str = Field(default=f"sqlite:///{VAR_DIR / 'assist.db'}")
+    # PostgreSQL connections per backend process. Pool + overflow = 40, the worker threads that
+    # run FastAPI's synchronous endpoints: a thread holding a request never waits for a
+    # connection (with SQLAlchemy's 5 + 10, 100 users made the action server's calls wait past
+    # its 10-second timeout: bench/load.py).
+    db_pool_size: int = 10
+    db_max_overflow: int = 30
     assist_secret_key: str = DEV_SECRET_KEY
     assist_service_token: str = DEV_SERVICE_TOKEN
     assist_public_url: str = "http://127.0.0.1:8000"

@@ -99,7 +99,9 @@ def portal_id_visit(stack: Any, load: Load) -> None:
         if asked_field(first) != "name":
             raise ChatError(f"portal ID opener answered {all_text(first)[:200]!r}")
         summary = drive_portal_form(first, answers(), timed)
-        timed(button_payload(summary, "/affirm"), "confirm")
+        done = timed(button_payload(summary, "/affirm"), "confirm")
+        if not any(m.get("document") for m in done):  # the filled form, i.e. it was recorded
+            raise ChatError(f"portal ID confirmation answered {all_text(done)[:200]!r}")
 
 
 def quote_visit(stack: Any, load: Load) -> None:

@@ -16,6 +16,12 @@ import httpx
 logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 10.0
+# A write (POST/PUT/DELETE) given up half-way is worse than a slow one: the backend finishes it
+# while the user hears "unavailable", and "Try again" then meets its own result (a portal ID
+# application answered "account exists"). Under a burst (100 users confirming at once:
+# bench/load.py) a portal ID application — argon2, the PDF, the email — took longer than 10 s.
+# Writes wait up to 25 s, inside the hub's 30 s wait for Rasa's whole turn.
+WRITE_TIMEOUT = 25.0
 # 401/403 codes about the user's account (not the service token): the bot words a reply.
 ACCOUNT_CODES = frozenset({"not_logged_in", "terms_not_accepted"})
 
@@ -52,16 +58,21 @@ class BackendClient:
         self.transport = transport
         self.timeout = timeout
 
-    def _client(self) -> httpx.AsyncClient:
+    def _client(self, timeout: float) -> httpx.AsyncClient:
         headers = {"Accept": "application/json"}
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
         return httpx.AsyncClient(
             base_url=self.base_url,
             headers=headers,
-            timeout=self.timeout,
+            timeout=timeout,
             transport=self.transport,
         )
+
+    def timeout_for(self, method: str) -> float:
+        if method.upper() == "GET" or self.timeout != DEFAULT_TIMEOUT:
+            return self.timeout
+        return WRITE_TIMEOUT
 
     async def request(
         self,
@@ -73,7 +84,7 @@ class BackendClient:
         headers: dict[str, str] | None = None,
     ) -> dict[str, Any]:
         try:
-            async with self._client() as client:
+            async with self._client(self.timeout_for(method)) as client:
                 response = await client.request(
                     method, path, json=json, params=params, headers=headers
                 )
