@@ -27,8 +27,11 @@ as the stock store writes them:
   only the latest session, and the next read does the same.
 
 Only one process writes a conversation at a time: the hub sends each sender to one replica, and
-the Redis lock store serialises turns across replicas. The memory used is bounded
-(``cache_size`` conversations, least recently used first out).
+the Redis lock store serialises turns across replicas. The memory used is bounded: at most
+``cache_size`` conversations (default 500, settable in the endpoints file), least recently used
+first out. A conversation late in a visit holds a few hundred events, roughly half a megabyte as
+Python objects, so 500 is about 250 MB at worst per Rasa process; a conversation pushed out is
+simply read from the table on its next turn.
 """
 
 from __future__ import annotations
@@ -49,7 +52,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_CACHE_SIZE = 2000
+DEFAULT_CACHE_SIZE = 500
 
 
 @dataclass
