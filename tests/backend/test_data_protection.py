@@ -23,6 +23,7 @@ from backend.services import conversations
 from backend.services.data_protection import apply_retention
 from backend.settings import Settings
 from tests.backend.helpers import create_account
+from tests.postgres import fresh_database
 
 SERVICE_TOKEN = "test-service-token"
 HEADERS = {"Authorization": f"Bearer {SERVICE_TOKEN}"}
@@ -316,23 +317,13 @@ def test_service_deletes_a_senders_data(app, stores: tuple[str, str]) -> None:  
 @pytest.mark.postgres
 def test_retention_and_erase_on_postgres() -> None:
     """Production shape: backend tables and Rasa's ``events`` in one PostgreSQL database."""
-    import os
-    import uuid
 
     from alembic import command
 
     from backend.db import alembic_config
     from backend.services.data_protection import erase_conversation
 
-    base_url = os.environ.get("TEST_DATABASE_URL")
-    if not base_url:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    name = f"assist_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_database("assist_test") as url:
         upgrade_database(url)
         command.downgrade(alembic_config(url), "0003_contributions")
         assert "analytics_daily" not in sa.inspect(get_engine(url)).get_table_names()
@@ -353,8 +344,3 @@ def test_retention_and_erase_on_postgres() -> None:
             erased = erase_conversation(db, url, "web-pg")
             assert erased == {"messages": 2, "tracker_events": 1, "account_unbound": False}
         assert events_of(url) == 0
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()

@@ -7,8 +7,6 @@ the person; a production backend without keys does not start.
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -32,6 +30,7 @@ from tests.backend.registration_helpers import (
     headers,
     login_chat,
 )
+from tests.postgres import fresh_database
 
 ACCOUNT_MYKAD = "850315105123"  # registration_helpers.login_chat's account
 EMPLOYEE_MYKAD = "900101145678"  # LOCAL_EMPLOYEE, typed as 900101-14-5678
@@ -105,23 +104,8 @@ def test_sqlite_rows_hold_no_plain_ic(
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """A fresh PostgreSQL database on TEST_DATABASE_URL's server, dropped afterwards."""
-    base_url = os.environ.get("TEST_DATABASE_URL")
-    if not base_url:
-        pytest.skip(
-            "TEST_DATABASE_URL is not set (e.g. postgresql+psycopg2://postgres@127.0.0.1/test)"
-        )
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    name = f"assist_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_database("assist_test") as url:
         yield url
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_postgres_rows_hold_no_plain_ic(

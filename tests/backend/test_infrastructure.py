@@ -5,9 +5,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-import os
 import smtplib
-import uuid
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from backend.services import files
 from backend.services.email import send_email
 from backend.settings import Settings
 from tests.backend.helpers import APPLICANT
+from tests.postgres import fresh_database
 
 CONTRACT_TABLES = {
     "portal_accounts",
@@ -56,17 +55,7 @@ def test_sqlite_foreign_keys_enforced(backend_settings, backend_app) -> None:  #
 
 @pytest.mark.postgres
 def test_postgres_migration_and_round_trip(tmp_path: Path) -> None:
-    base_url = os.environ.get("TEST_DATABASE_URL")
-    if not base_url:
-        pytest.skip(
-            "TEST_DATABASE_URL is not set (e.g. postgresql+psycopg2://postgres@127.0.0.1/test)"
-        )
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    name = f"assist_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_database("assist_test") as url:
         upgrade_database(url)
         assert CONTRACT_TABLES <= set(sa.inspect(get_engine(url)).get_table_names())
         from backend.main import create_app
@@ -86,11 +75,6 @@ def test_postgres_migration_and_round_trip(tmp_path: Path) -> None:
             res = client.post("/api/v1/portal-applications", json=APPLICANT, headers=headers)
             assert res.status_code == 409
             assert client.get("/healthz").json() == {"status": "ok"}
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def _record(message: str, *args: object, **extra: object) -> logging.LogRecord:

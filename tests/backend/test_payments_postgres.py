@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -13,26 +11,19 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from backend.db import get_engine, get_sessionmaker, upgrade_database
+from backend.db import get_sessionmaker, upgrade_database
 from backend.models import PaymentEvent, Receipt
 from backend.settings import Settings
 from tests.backend.contribution_helpers import seed
 from tests.backend.helpers import install_clock
+from tests.postgres import fresh_database
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def pg_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
-    base_url = os.environ.get("TEST_DATABASE_URL")
-    if not base_url:
-        pytest.skip("TEST_DATABASE_URL is not set")
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    name = f"assist_pay_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_database("assist_pay") as url:
         upgrade_database(url)
         yield Settings(
             database_url=url,
@@ -42,11 +33,6 @@ def pg_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
             outbox_dir=tmp_path / "outbox",
             documents_dir=tmp_path / "docs",
         )
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def run_together(n: int, action) -> list:  # type: ignore[no-untyped-def,type-arg]

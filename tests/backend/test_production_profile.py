@@ -7,9 +7,7 @@ tracker and a RedisLockStore that takes a lock, and deploy/rasa/endpoints.yml pa
 
 from __future__ import annotations
 
-import os
 import socket
-import uuid
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ import yaml
 from backend.settings import REPO_ROOT
 from scripts.processes import Ports, process_specs
 from tests.backend.rasa_probe import run_in_rasa
+from tests.postgres import fresh_database
 
 PG = "postgresql+psycopg2://assist:pw@db.internal:5433/assist"
 
@@ -173,17 +172,9 @@ def _reachable(host: str, port: int) -> bool:
 
 @pytest.mark.postgres
 def test_rasa_uses_production_profile_stores(tmp_path: Path) -> None:
-    base_url = os.environ.get("TEST_DATABASE_URL")
-    if not base_url:
-        pytest.skip("TEST_DATABASE_URL is not set")
     if not _reachable("127.0.0.1", 6379):
         pytest.skip("no Redis on 127.0.0.1:6379")
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    name = f"assist_tracker_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_database("assist_tracker") as url:
         env = {"ASSIST_PROFILE": "production", "DATABASE_URL": url}
         rasa = next(p for p in process_specs(Ports(), env, tmp_path) if p.name == "rasa")
         result = run_probe(tmp_path, tmp_path / "endpoints.yml", connect=True, **rasa.env)
@@ -194,10 +185,6 @@ def test_rasa_uses_production_profile_stores(tmp_path: Path) -> None:
                 sa.text("SELECT COUNT(*) FROM events WHERE sender_id = 'probe-sender'")
             ).scalar_one()
         assert count >= 2
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 SERVE_PROBE = r"""

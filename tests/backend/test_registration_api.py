@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -25,6 +23,7 @@ from tests.backend.registration_helpers import (
     small_pdf,
     upload,
 )
+from tests.postgres import fresh_database
 
 REGISTRATION_TABLES = {"employers", "employees", "registration_documents", "registration_letters"}
 
@@ -288,19 +287,9 @@ def test_migrations_up_down_up_sqlite(tmp_path: Path) -> None:
 
 @pytest.mark.postgres
 def test_postgres_registration_round_trip(tmp_path: Path) -> None:
-    base_url = os.environ.get("TEST_DATABASE_URL")
-    if not base_url:
-        pytest.skip(
-            "TEST_DATABASE_URL is not set (e.g. postgresql+psycopg2://postgres@127.0.0.1/test)"
-        )
     from alembic import command
 
-    admin = sa.create_engine(base_url, isolation_level="AUTOCOMMIT")
-    name = f"assist_test_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = sa.engine.make_url(base_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    with fresh_database("assist_test") as url:
         upgrade_database(url)
         assert REGISTRATION_TABLES <= set(sa.inspect(get_engine(url)).get_table_names())
         from backend.main import create_app
@@ -342,11 +331,6 @@ def test_postgres_registration_round_trip(tmp_path: Path) -> None:
         get_engine(url).dispose()
         command.downgrade(alembic_config(url), "0001")
         assert not REGISTRATION_TABLES & set(sa.inspect(get_engine(url)).get_table_names())
-    finally:
-        get_engine(url).dispose()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def test_one_registered_employer_per_number_in_the_database(hdrs, client, backend_settings) -> None:  # type: ignore[no-untyped-def]
