@@ -73,8 +73,7 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         super().__init__(*args, **kwargs)
         self._known: OrderedDict[str, _Known] = OrderedDict()
         self._cache_size = max(0, int(cache_size))
-        self.hits = 0
-        self.misses = 0
+        self.hits = 0  # turns served without reading the conversation (tests read it)
 
     # -- reading -------------------------------------------------------------------------------
     def _footprint(self, session: Any, sender_id: str) -> tuple[int, int | None]:
@@ -98,7 +97,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                 self._known.move_to_end(sender_id)
                 self.hits += 1
                 return known.tracker
-            self.misses += 1
             self._known.pop(sender_id, None)
             if rows == 0:
                 return None
@@ -166,13 +164,6 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         self._known.move_to_end(sender_id)
         while len(self._known) > self._cache_size:
             self._known.popitem(last=False)
-
-    def forget(self, sender_id: str | None = None) -> None:
-        """Drop one remembered conversation, or all of them."""
-        if sender_id is None:
-            self._known.clear()
-        else:
-            self._known.pop(sender_id, None)
 
 
 def _starts_session(event: Event) -> bool:
